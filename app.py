@@ -1,0 +1,48 @@
+"""Application factory: configuration, extensions, blueprints and CLI."""
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(config=None):
+    """Build the Resonanz app; `config` (a mapping) overrides everything else."""
+    app = Flask(__name__, instance_relative_config=True)
+    from survey.config import Defaults, check_production_config
+
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("RESONANZ")
+    if config:
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", None)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        database = Path(app.instance_path) / "resonanz.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    check_production_config(app)
+
+    from survey import accounts, api, cli, database, errors, i18n, main, taking
+    from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    accounts.init_app(app)
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(taking.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+
+    app.cli.add_command(cli.survey_cli)
+    app.cli.add_command(cli.user_cli)
+    return app

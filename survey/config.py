@@ -1,0 +1,43 @@
+"""Default configuration; instance/config.py and RESONANZ_* variables override it."""
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 - refused outside debug/testing
+
+
+class Defaults:
+    """Settings every deployment starts from."""
+
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None  # filled in by the factory: SQLite in instance/
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    LANGUAGES = ("de", "en")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = "survey/translations"
+    WTF_CSRF_TIME_LIMIT = None  # a survey can take longer than an hour
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_REGISTER = "5 per hour"
+    RATELIMIT_SUBMIT = "30 per minute"
+    DRAFT_LIFETIME_DAYS = 30
+    RESPONDENT_COOKIE = "resonanz_respondent"
+    SURVEY_DEFINITIONS_DIR = "survey/definitions"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete."""
+
+
+def check_production_config(app):
+    """Refuse to run a production app with the shipped development secret."""
+    if app.debug or app.testing:
+        return
+    if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise ConfigurationError(
+            "Set RESONANZ_SECRET_KEY (or SECRET_KEY in instance/config.py): "
+            "the default secret key is for development only."
+        )

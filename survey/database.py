@@ -1,0 +1,64 @@
+"""Database engine tuning and the write-transaction helper.
+
+SQLite serialises writers. A deferred transaction that reads and then writes
+fails with "database is locked" when another writer committed in between, and
+busy_timeout cannot help it. Writing transactions therefore start with
+``BEGIN IMMEDIATE`` (taking the write lock up front, waiting up to
+busy_timeout for it), while reads stay deferred so that they never queue.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app
+from sqlalchemy import event
+
+from survey.extensions import db
+
+_IMMEDIATE = "resonanz_immediate"
+
+
+def init_app(app):
+    """Tune SQLite connections of this app's engine; other databases are left alone."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        immediate = connection.get_execution_options().get(_IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run the block in one writing transaction: committed on success, rolled back on error."""
+    session = db.session()
+    if session.in_transaction():
+        # Close the read snapshot so the write lock is taken before any read of this block.
+        session.commit()
+    session.connection(execution_options={_IMMEDIATE: True})
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def is_sqlite() -> bool:
+    """Whether the current app stores its data in SQLite."""
+    return current_app.extensions["sqlalchemy"].engines[None].dialect.name == "sqlite"

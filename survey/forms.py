@@ -1,0 +1,168 @@
+"""Forms: survey pages built from the definition, and account forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, parse_number_input
+from survey.definition.model import DONT_KNOW, OTHER, localize
+
+OTHER_FIELD = "__other"
+ROW_FIELD = "__row__"
+RANK_FIELD = "__rank__"
+INCOMPLETE_RANKING = "?"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _choices(question, language):
+    options = getattr(question, "options", None) or getattr(question, "scale", None)
+    choices = [SelectChoice(o.id, localize(o.label, language)) for o in options]
+    if getattr(question, "other", False):
+        choices.append(SelectChoice(OTHER, _l("Other")))
+    if getattr(question, "dont_know", False):
+        choices.append(SelectChoice(DONT_KNOW, _l("Don't know")))
+    return choices
+
+
+def _fields_for(survey, question, answers, language):
+    """(name, field) pairs that ask one question."""
+    kind = question.type
+    if kind in ("single_choice", "likert"):
+        yield question.id, RadioField(choices=_choices(question, language), validate_choice=False)
+    elif kind == "multi_choice":
+        yield question.id, MultiCheckboxField(choices=_choices(question, language),
+                                              validate_choice=False)
+    elif kind == "matrix":
+        columns = [SelectChoice(c.id, localize(c.label, language)) for c in question.columns]
+        for row_id, _label in matrix_rows(survey, question, answers, language):
+            yield question.id + ROW_FIELD + row_id, RadioField(choices=columns,
+                                                               validate_choice=False)
+    elif kind == "ranking":
+        places = [SelectChoice("", "–")] + [SelectChoice(str(n))
+                                            for n in range(1, len(question.items) + 1)]
+        for item in question.items:
+            yield question.id + RANK_FIELD + item.id, SelectField(choices=places,
+                                                                  validate_choice=False)
+    elif kind == "number":
+        yield question.id, StringField(render_kw={"inputmode": "decimal"})
+    elif kind == "text":
+        field = TextAreaField if question.multiline else StringField
+        yield question.id, field(render_kw={"maxlength": question.max_length})
+    elif kind == "consent":
+        yield question.id, BooleanField()
+    if getattr(question, "other", False):
+        yield question.id + OTHER_FIELD, StringField(render_kw={"maxlength": OTHER_TEXT_MAX})
+
+
+class PageForm(FlaskForm):
+    """Base of every survey page form: which page it posts and the submission id."""
+
+    page = HiddenField()
+    submission_id = HiddenField()
+
+
+def build_page_form(survey, questions, answers, language, formdata=None):
+    """A form asking these questions, filled from `answers` unless `formdata` is posted."""
+    attributes = {}
+    for question in questions:
+        attributes.update(_fields_for(survey, question, answers, language))
+    form_class = type("SurveyPageForm", (PageForm,), attributes)
+    if formdata is not None:
+        return form_class(formdata=formdata)
+    form = form_class(formdata=None, data=_field_data(questions, answers))
+    return form
+
+
+def _field_data(questions, answers):
+    """Field values that show the stored answers."""
+    data = {}
+    for question in questions:
+        value = answers.get(question.id)
+        if value is None:
+            continue
+        if question.type == "matrix":
+            data.update({question.id + ROW_FIELD + row: col for row, col in value.items()})
+        elif question.type == "ranking":
+            data.update({question.id + RANK_FIELD + item: str(place)
+                         for place, item in enumerate(value, start=1)})
+        elif question.type == "number":
+            data[question.id] = f"{value:g}" if isinstance(value, float) else str(value)
+        else:
+            data[question.id] = value
+        if other_key(question.id) in answers:
+            data[question.id + OTHER_FIELD] = answers[other_key(question.id)]
+    return data
+
+
+def answers_from_form(form, questions) -> dict:
+    """The posted answers in the API's shape, ready for `check_answers`."""
+    answers = {}
+    for question in questions:
+        answers[question.id] = _value(form, question)
+        other = form._fields.get(question.id + OTHER_FIELD)
+        if other is not None and other.data:
+            answers[other_key(question.id)] = other.data
+    return answers
+
+
+def _value(form, question):
+    kind = question.type
+    if kind == "matrix":
+        prefix = question.id + ROW_FIELD
+        return {name.removeprefix(prefix): field.data for name, field in form._fields.items()
+                if name.startswith(prefix) and field.data}
+    if kind == "ranking":
+        return _ranking(form, question)
+    data = form[question.id].data
+    if kind == "number" and data:
+        return parse_number_input(data)
+    if kind == "consent":
+        return True if data else None
+    return data or None
+
+
+def _ranking(form, question):
+    prefix = question.id + RANK_FIELD
+    places = {name.removeprefix(prefix): field.data for name, field in form._fields.items()
+              if name.startswith(prefix)}
+    if not any(places.values()):
+        return None
+    chosen = list(places.values())
+    if not all(p.isdigit() for p in chosen) or len(set(chosen)) != len(chosen):
+        return [INCOMPLETE_RANKING]  # not a permutation: check_answers says what is wrong
+    return [item for item, _place in sorted(places.items(), key=lambda kv: int(kv[1]))]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in"))
+
+
+class RegistrationForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
+        description=_l("At least 10 characters."))
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])

@@ -1,0 +1,51 @@
+"""Language choice: ?lang=, then the session, then Accept-Language."""
+
+from urllib.parse import urlencode
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
+
+from survey.definition import localize
+
+
+def select_locale() -> str:
+    """The language of this request, one of LANGUAGES."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """The language code of the current request, e.g. "de"."""
+    return str(get_locale())
+
+
+def survey_language(definition) -> str:
+    """The language to show a survey in: the page's language if the survey has it."""
+    language = current_language()
+    return language if language in definition.languages else definition.languages[0]
+
+
+def language_links() -> list[tuple[str, str, bool]]:
+    """(code, name, is_current) for the language switch, linking the current page."""
+    names = {"de": "Deutsch", "en": "English"}
+    current = current_language()
+    links = []
+    for code in current_app.config["LANGUAGES"]:
+        args = {**request.args.to_dict(), "lang": code}
+        links.append((f"{request.path}?{urlencode(args)}", names.get(code, code), code == current))
+    return links
+
+
+def init_app(app):
+    """Give templates the language helpers."""
+    app.jinja_env.globals.update(language_links=language_links, current_language=current_language,
+                                 survey_language=survey_language, localize=localize)

@@ -1,0 +1,126 @@
+"""Database models. Responses and participations are kept apart by design (see DESIGN.md)."""
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from survey.extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC, also on SQLite (which stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime; use timezone-aware UTC")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=Role.MEMBER,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def has_role(self, role: Role) -> bool:
+        """Whether this user holds `role` or a higher one."""
+        order = [Role.MEMBER, Role.MODERATOR, Role.ADMIN]
+        return order.index(self.role) >= order.index(role)
+
+
+class Survey(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    versions: Mapped[list["SurveyVersion"]] = relationship(
+        back_populates="survey", order_by="SurveyVersion.number"
+    )
+
+
+class SurveyVersion(db.Model):
+    """One immutable version of a survey's definition."""
+
+    __table_args__ = (UniqueConstraint("survey_id", "number"),
+                      UniqueConstraint("survey_id", "content_hash"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"))
+    number: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+
+
+class Response(db.Model):
+    """A submitted response: answers only, no person, address, agent or exact time."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"), index=True)
+    # HMAC of the client's submission id: makes a replayed submit idempotent.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_demo: Mapped[bool] = mapped_column(default=False, index=True)
+
+
+class Participation(db.Model):
+    """That someone answered a survey: an HMAC of survey and respondent key, nothing else.
+
+    No foreign key to the response, no time; WITHOUT ROWID on SQLite so that
+    not even insertion order pairs a participation with a response.
+    """
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class Draft(db.Model):
+    """Answers of an unfinished survey, found by the hash of a resume token."""
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"), index=True)
+    submission_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    page_id: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    survey_version: Mapped[SurveyVersion] = relationship()
+
+
+__all__ = ["Draft", "Participation", "Response", "Role", "Survey", "SurveyVersion",
+           "User", "utcnow"]

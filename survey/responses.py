@@ -1,0 +1,145 @@
+"""Response service: drafts, one response per respondent, idempotent submission.
+
+A Participation row holds only HMAC(secret, survey, respondent key); a Response
+holds only answers, language and the day. Nothing joins the two.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, exists, select
+from sqlalchemy.exc import IntegrityError
+
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
+
+SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+
+
+class AlreadyAnswered(Exception):
+    """This respondent has already answered the survey."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of a submission: stored now, or stored before (a replay)."""
+
+    replay: bool
+
+
+def _keyed_hash(*parts: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def participation_key(survey: Survey, respondent_key: str) -> str:
+    """The participation HMAC for a respondent key such as "user:7" or "browser:<random>"."""
+    return _keyed_hash("participation", survey.slug, respondent_key)
+
+
+def submission_key(survey: Survey, submission_id: str) -> str:
+    """The HMAC under which a submission id is remembered, for idempotency."""
+    return _keyed_hash("submission", survey.slug, submission_id)
+
+
+def has_answered(survey: Survey, respondent_keys: list[str]) -> bool:
+    """Whether any of these respondent keys has answered the survey."""
+    keys = [participation_key(survey, k) for k in respondent_keys]
+    return bool(keys) and bool(db.session.scalar(select(exists().where(Participation.key.in_(keys)))))
+
+
+def was_submitted(survey: Survey, submission_id: str) -> bool:
+    """Whether a response with this submission id is stored."""
+    key = submission_key(survey, submission_id)
+    return bool(db.session.scalar(select(exists().where(Response.submission_key == key))))
+
+
+def submit_response(
+    version: SurveyVersion,
+    answers: dict[str, Any],
+    *,
+    submission_id: str,
+    language: str,
+    respondent_keys: list[str],
+    draft: Draft | None = None,
+    is_demo: bool = False,
+) -> Submitted:
+    """Store checked answers once; a replayed submission id stores nothing and says so."""
+    survey = version.survey
+    response_key = submission_key(survey, submission_id)
+    participation_keys = [participation_key(survey, k) for k in respondent_keys]
+    draft_hash = draft.token_hash if draft is not None else None
+    try:
+        with write_transaction():
+            if db.session.scalar(select(exists().where(Response.submission_key == response_key))):
+                return Submitted(replay=True)
+            if participation_keys and db.session.scalar(
+                    select(exists().where(Participation.key.in_(participation_keys)))):
+                raise AlreadyAnswered
+            db.session.add(Response(
+                survey_version_id=version.id, submission_key=response_key, language=language,
+                submitted_on=datetime.now(UTC).date(), answers=answers, is_demo=is_demo,
+            ))
+            db.session.add_all(Participation(key=k) for k in participation_keys)
+            if draft_hash is not None:
+                db.session.execute(delete(Draft).where(Draft.token_hash == draft_hash))
+    except IntegrityError:
+        # A concurrent submit of the same id or respondent won the race (PostgreSQL).
+        if was_submitted(survey, submission_id):
+            return Submitted(replay=True)
+        raise AlreadyAnswered from None
+    return Submitted(replay=False)
+
+
+def new_submission_id() -> str:
+    """A random submission id for a new draft."""
+    return secrets.token_urlsafe(18)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_draft(version: SurveyVersion, language: str, page_id: str,
+                submission_id: str | None = None) -> tuple[Draft, str]:
+    """A new draft and its resume token (only the token's hash is stored)."""
+    if not submission_id or not SUBMISSION_ID.match(submission_id):
+        submission_id = new_submission_id()
+    token = secrets.token_urlsafe(24)
+    lifetime = timedelta(days=current_app.config["DRAFT_LIFETIME_DAYS"])
+    with write_transaction():
+        db.session.execute(delete(Draft).where(Draft.expires_at < utcnow()))
+        draft = Draft(token_hash=_token_hash(token), survey_version_id=version.id,
+                      submission_id=submission_id, language=language, page_id=page_id,
+                      answers={}, expires_at=utcnow() + lifetime)
+        db.session.add(draft)
+    return draft, token
+
+
+def find_draft(survey: Survey, token: str | None) -> Draft | None:
+    """The unexpired draft of this survey behind a resume token, or None."""
+    if not token:
+        return None
+    draft = db.session.get(Draft, _token_hash(token))
+    if draft is None or draft.expires_at < utcnow() or draft.survey_version.survey_id != survey.id:
+        return None
+    return draft
+
+
+def save_draft(draft: Draft, answers: dict[str, Any], page_id: str, language: str) -> None:
+    """Keep the answers so far and where the respondent is."""
+    token_hash = draft.token_hash
+    with write_transaction():
+        draft = db.session.get(Draft, token_hash)
+        if draft is None:  # submitted or expired meanwhile
+            return
+        draft.answers = answers
+        draft.page_id = page_id
+        draft.language = language

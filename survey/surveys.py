@@ -1,0 +1,110 @@
+"""Survey catalogue service: loading definitions as versions, finding the current one."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from survey.database import write_transaction
+from survey.definition import (
+    DefinitionError,
+    SurveyDefinition,
+    content_hash,
+    load_definition_file,
+    parse_definition,
+)
+from survey.definition.compat import incompatibilities
+from survey.extensions import db
+from survey.models import Response, Survey, SurveyVersion
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What loading a definition did."""
+
+    slug: str
+    version: int
+    created: bool
+
+
+def load_survey_file(path: str | Path) -> LoadResult:
+    """Load a definition file: a new version if its content changed, else nothing (idempotent)."""
+    definition = load_definition_file(path)
+    return store_definition(definition, source_name=Path(path).name)
+
+
+def store_definition(definition: SurveyDefinition, source_name: str) -> LoadResult:
+    """Store a validated definition as the survey's newest version unless it is already stored."""
+    digest = content_hash(definition)
+    with write_transaction():
+        survey = db.session.scalar(select(Survey).where(Survey.slug == definition.slug))
+        if survey is None:
+            survey = Survey(slug=definition.slug)
+            db.session.add(survey)
+            db.session.flush()
+        existing = db.session.scalar(select(SurveyVersion).where(
+            SurveyVersion.survey_id == survey.id, SurveyVersion.content_hash == digest))
+        if existing is not None:
+            return LoadResult(survey.slug, existing.number, created=False)
+        problems = []
+        for version in survey.versions:
+            problems += incompatibilities(definition_of(version), definition)
+        if problems:
+            raise DefinitionError([f"{source_name}: {m}" for m in dict.fromkeys(problems)])
+        number = len(survey.versions) + 1
+        db.session.add(SurveyVersion(
+            survey=survey, number=number, content_hash=digest, source_name=source_name,
+            definition=definition.model_dump(mode="json", by_alias=True),
+        ))
+    return LoadResult(definition.slug, number, created=True)
+
+
+def definition_of(version: SurveyVersion) -> SurveyDefinition:
+    """The parsed definition of a stored version (cached: versions never change)."""
+    return _parsed(version.id, version.content_hash, version.definition)
+
+
+# Versions are immutable, so a parsed definition stays valid for the life of the process.
+_cache: dict[tuple[int, str], SurveyDefinition] = {}
+
+
+def _parsed(version_id: int, digest: str, document: dict) -> SurveyDefinition:
+    key = (version_id, digest)
+    if key not in _cache:
+        _cache[key] = parse_definition(document, f"version {version_id}")
+    return _cache[key]
+
+
+def get_survey(slug: str) -> Survey | None:
+    """The survey with this slug, or None."""
+    return db.session.scalar(select(Survey).where(Survey.slug == slug))
+
+
+def current_version(survey: Survey) -> SurveyVersion:
+    """The newest version: the one new respondents are given."""
+    return survey.versions[-1]
+
+
+@dataclass(frozen=True)
+class SurveySummary:
+    slug: str
+    versions: int
+    responses: int
+    is_open: bool
+
+
+def survey_summaries() -> list[SurveySummary]:
+    """Every survey with its number of versions and responses."""
+    responses = dict(db.session.execute(
+        select(SurveyVersion.survey_id, func.count(Response.id))
+        .join(Response, Response.survey_version_id == SurveyVersion.id)
+        .group_by(SurveyVersion.survey_id)).all())
+    return [
+        SurveySummary(s.slug, len(s.versions), responses.get(s.id, 0), s.is_open)
+        for s in db.session.scalars(select(Survey).order_by(Survey.slug))
+    ]
+
+
+def open_surveys() -> list[Survey]:
+    """Surveys that accept responses, by slug."""
+    return list(db.session.scalars(select(Survey).where(Survey.is_open).order_by(Survey.slug)))

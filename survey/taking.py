@@ -1,0 +1,199 @@
+"""Taking a survey in the browser, page by page, without JavaScript."""
+
+from flask import (
+    Blueprint,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from survey.definition.answers import (
+    check_answers,
+    matrix_rows,
+    prune_hidden,
+    shown_on_page,
+    visible_pages,
+)
+from survey.forms import answers_from_form, build_page_form
+from survey.i18n import survey_language
+from survey.respondents import respondent_keys, set_respondent_cookie
+from survey.responses import (
+    AlreadyAnswered,
+    find_draft,
+    has_answered,
+    new_submission_id,
+    save_draft,
+    start_draft,
+    submit_response,
+    was_submitted,
+)
+from survey.surveys import current_version, definition_of, get_survey
+
+bp = Blueprint("taking", __name__, url_prefix="/s")
+bp.after_app_request(set_respondent_cookie)
+
+ACTIONS = ("next", "back", "save")
+
+
+def _survey_or_404(slug):
+    survey = get_survey(slug)
+    if survey is None or not survey.versions:
+        abort(404)
+    return survey
+
+
+def _notice(template, survey, status=200):
+    """A short page about a survey (thanks, already answered, closed, bad link)."""
+    definition = definition_of(current_version(survey))
+    return render_template(f"taking/{template}.html", survey=survey, definition=definition,
+                           language=survey_language(definition)), status
+
+
+def _draft_token(slug):
+    return session.get("drafts", {}).get(slug)
+
+
+def _remember_draft(slug, token):
+    drafts = dict(session.get("drafts", {}))
+    if token is None:
+        drafts.pop(slug, None)
+    else:
+        drafts[slug] = token
+    session["drafts"] = drafts
+
+
+def _answers_before(definition, page, answers):
+    """The answers given on pages before `page`: they decide what `page` shows."""
+    earlier = {q.id for p in definition.pages[:definition.pages.index(page)] for q in p.questions}
+    return {k: v for k, v in answers.items() if k.split(".")[0] in earlier}
+
+
+def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None):
+    pages = visible_pages(definition, answers)
+    language = survey_language(definition)
+    return render_template(
+        "taking/page.html", survey=survey, version=version, definition=definition, page=page,
+        earlier_answers=_answers_before(definition, page, answers), matrix_rows=matrix_rows,
+        questions=shown_on_page(definition, page, answers), form=form, language=language,
+        page_number=pages.index(page) + 1, page_count=len(pages), is_first=pages[0] == page,
+        is_last=pages[-1] == page, saved_token=saved_token,
+    ), status
+
+
+@bp.get("/<slug>")
+def take(slug):
+    """Show the page the respondent is on (the first one for a new respondent)."""
+    survey = _survey_or_404(slug)
+    if has_answered(survey, respondent_keys()):
+        return _notice("answered", survey)
+    if not survey.is_open:
+        return _notice("closed", survey, 403)
+    draft = find_draft(survey, _draft_token(slug))
+    version = draft.survey_version if draft else current_version(survey)
+    definition = definition_of(version)
+    answers = draft.answers if draft else {}
+    pages = visible_pages(definition, answers)
+    page = definition.page(draft.page_id) if draft else pages[0]
+    if page not in pages:
+        page = pages[0]
+    questions = shown_on_page(definition, page, answers)
+    form = build_page_form(definition, questions, answers, survey_language(definition))
+    form.page.data = page.id
+    form.submission_id.data = draft.submission_id if draft else new_submission_id()
+    return _render_page(survey, version, definition, page, answers, form,
+                        saved_token=request.args.get("saved") and _draft_token(slug))
+
+
+@bp.post("/<slug>")
+def answer_page(slug):
+    """Take one page's answers: go back, save for later, go on, or submit on the last page."""
+    survey = _survey_or_404(slug)
+    submission_id = request.form.get("submission_id", "")
+    if submission_id and was_submitted(survey, submission_id):
+        return redirect(url_for("taking.thanks", slug=slug))  # a replayed final submit
+    if has_answered(survey, respondent_keys()):
+        return redirect(url_for("taking.take", slug=slug))
+    if not survey.is_open:
+        abort(403)
+    draft = find_draft(survey, _draft_token(slug))
+    version = draft.survey_version if draft else current_version(survey)
+    definition = definition_of(version)
+    page = definition.page(request.form.get("page", ""))
+    answers = dict(draft.answers) if draft else {}
+    if page is None or page not in visible_pages(definition, answers):
+        return redirect(url_for("taking.take", slug=slug))
+    language = survey_language(definition)
+    earlier = _answers_before(definition, page, answers)
+    questions = shown_on_page(definition, page, earlier)
+    form = build_page_form(definition, questions, earlier, language, formdata=request.form)
+    checked = check_answers(definition, answers_from_form(form, questions),
+                            questions=questions, earlier=earlier, language=language)
+    action = request.form.get("action", "next")
+    page_ids = {q.id for q in page.questions}
+    kept = {k: v for k, v in answers.items() if k.split(".")[0] not in page_ids}
+    merged = prune_hidden(definition, {**kept, **checked.answers})
+    if action not in ACTIONS or (action == "next" and not checked.ok):
+        _show_errors(form, checked.errors)
+        return _render_page(survey, version, definition, page, merged, form, status=422)
+    if draft is None:
+        draft, token = start_draft(version, language, page.id, submission_id)
+        _remember_draft(slug, token)
+    pages = visible_pages(definition, merged)
+    if action == "save":
+        save_draft(draft, merged, page.id, language)
+        return redirect(url_for("taking.take", slug=slug, saved=1))
+    index = pages.index(page)
+    if action == "back":
+        save_draft(draft, merged, pages[max(index - 1, 0)].id, language)
+        return redirect(url_for("taking.take", slug=slug))
+    if index + 1 < len(pages):
+        save_draft(draft, merged, pages[index + 1].id, language)
+        return redirect(url_for("taking.take", slug=slug))
+    return _submit(survey, version, definition, draft, merged, language)
+
+
+def _show_errors(form, errors):
+    for key, message in errors.items():
+        name = key.replace(".other", "__other")
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = [message]
+        else:
+            form.form_errors.append(message)
+    form.question_errors = errors
+
+
+def _submit(survey, version, definition, draft, answers, language):
+    checked = check_answers(definition, answers, language=language)
+    if not checked.ok:
+        # Only reachable with a tampered or outdated draft: send the respondent to the problem.
+        first = definition.page_of(next(iter(checked.errors)).split(".")[0])
+        save_draft(draft, answers, definition.pages[first].id, language)
+        return redirect(url_for("taking.take", slug=survey.slug))
+    try:
+        submit_response(version, checked.answers, submission_id=draft.submission_id,
+                        language=language, respondent_keys=respondent_keys(), draft=draft)
+    except AlreadyAnswered:
+        return redirect(url_for("taking.take", slug=survey.slug))
+    _remember_draft(survey.slug, None)
+    return redirect(url_for("taking.thanks", slug=survey.slug))
+
+
+@bp.get("/<slug>/thanks")
+def thanks(slug):
+    """The thank-you page."""
+    survey = _survey_or_404(slug)
+    return _notice("thanks", survey)
+
+
+@bp.get("/<slug>/resume/<token>")
+def resume(slug, token):
+    """Continue a saved draft, in this browser or another."""
+    survey = _survey_or_404(slug)
+    if find_draft(survey, token) is None:
+        return _notice("resume_invalid", survey, 404)
+    _remember_draft(slug, token)
+    return redirect(url_for("taking.take", slug=slug))

@@ -1,0 +1,60 @@
+"""Account service: creating users and checking passwords (argon2)."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Role, User
+
+_hasher = PasswordHasher()
+# Verified when the email is unknown, so that both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """An account cannot be created as asked."""
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The user with this email, or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def create_user(email: str, password: str, role: Role = Role.MEMBER) -> User:
+    """A new account with an argon2 hash of its password."""
+    try:
+        email = normalize_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise AccountError(f"{email!r} is not a valid email address") from None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    with write_transaction():
+        if find_user_by_email(email) is not None:
+            raise AccountError("an account with this email exists already")
+        user = User(email=email, password_hash=_hasher.hash(password), role=Role(role))
+        db.session.add(user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None."""
+    user = find_user_by_email(email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        with write_transaction():
+            user.password_hash = _hasher.hash(password)
+    return user

@@ -1,0 +1,137 @@
+"""Fixtures: an app on a fresh, migrated database (SQLite by default, PostgreSQL in CI)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from survey.extensions import db
+from survey.models import Role
+from survey.surveys import load_survey_file, store_definition
+from survey.users import create_user
+from tests.factories import survey_document
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"
+PASSWORD = "correct horse battery"
+DATABASE_URI = os.environ.get("RESONANZ_SQLALCHEMY_DATABASE_URI", "")
+ON_POSTGRES = DATABASE_URI.startswith("postgresql")
+
+
+def _config(uri: str, **extra) -> dict:
+    return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": uri,
+            "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, **extra}
+
+
+def _migrate(uri: str) -> None:
+    app = create_app(_config(uri))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _worker_database(worker: str) -> str:
+    """A PostgreSQL database of this xdist worker's own, emptied and migrated."""
+    url = sa.make_url(DATABASE_URI)
+    name = f"{url.database}_{worker}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    uri = url.set(database=name).render_as_string(hide_password=False)
+    _migrate(uri)
+    return uri
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, worker_id):
+    """A migrated database: a file to copy on SQLite, a worker's database on PostgreSQL."""
+    if ON_POSTGRES:
+        return _worker_database(worker_id)
+    path = tmp_path_factory.mktemp("template") / "resonanz.sqlite3"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+def _empty_postgres(uri: str) -> None:
+    engine = sa.create_engine(uri)
+    with engine.begin() as connection:
+        tables = [t.name for t in db.metadata.sorted_tables]
+        names = ", ".join(f'"{t}"' for t in tables)
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_uri(database_template, tmp_path):
+    """The URI of an empty, migrated database for one test."""
+    if ON_POSTGRES:
+        _empty_postgres(database_template)
+        return database_template
+    path = tmp_path / "resonanz.sqlite3"
+    shutil.copy(database_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config():
+    """Extra configuration for the `app` fixture; override in a module to change it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_uri, app_config, tmp_path):
+    """The app on its own fresh database."""
+    application = create_app(_config(database_uri, **app_config))
+    application.instance_path = str(tmp_path)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def article_survey(app):
+    """The article's survey, loaded."""
+    load_survey_file(ARTICLE_SURVEY)
+    return "xing-linkedin"
+
+
+@pytest.fixture
+def make_survey(app):
+    """Store a small survey built from keyword overrides of `tests.factories.survey_document`."""
+    from survey.definition import parse_definition
+
+    def make(**overrides):
+        definition = parse_definition(survey_document(**overrides))
+        store_definition(definition, source_name="test.yaml")
+        return definition
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account: make_user("a@example.org", Role.ADMIN)."""
+
+    def make(email="member@example.org", role=Role.MEMBER, password=PASSWORD):
+        return create_user(email, password, role)
+
+    return make
+
+
+@pytest.fixture
+def login_as(client):
+    """Log a user in through the login form."""
+
+    def login(user, password=PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return user
+
+    return login
