@@ -56,7 +56,7 @@ bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m bench
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F survey/translations/babel.cfg -k _l -o survey/translations/messages.pot .
+	$(BIN)/pybabel extract -F survey/translations/babel.cfg -k _l --no-location -o survey/translations/messages.pot app.py survey reports templates
 	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching
 
 clean:

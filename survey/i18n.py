@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 
 from survey.definition import localize
 
@@ -46,6 +46,9 @@ def language_links() -> list[tuple[str, str, bool]]:
 
 
 def init_app(app):
-    """Give templates the language helpers."""
+    """Choose the language afresh for every request, and give templates the helpers."""
+    # Flask-Babel caches the locale in `g`, which outlives a request where an app context
+    # is reused (tests, CLI); each request must pick its own language.
+    app.before_request(refresh)
     app.jinja_env.globals.update(language_links=language_links, current_language=current_language,
                                  survey_language=survey_language, localize=localize)

@@ -27,7 +27,7 @@ def respondent_keys() -> list[str]:
 
 def set_respondent_cookie(response):
     """after_request: hand a new browser its respondent cookie."""
-    value = g.get("new_respondent_cookie")
+    value = g.pop("new_respondent_cookie", None)
     if value:
         response.set_cookie(current_app.config["RESPONDENT_COOKIE"], value,
                             max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",

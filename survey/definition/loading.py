@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from survey.definition.model import SurveyDefinition
-from survey.definition.semantics import Problem, find_problems
+from survey.definition.model import ALL_LANGUAGES, SurveyDefinition
+from survey.definition.semantics import I18N_KEYS, Problem, find_problems
 
 
 class DefinitionError(ValueError):
@@ -35,13 +35,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _document_location(location: tuple) -> list:
+    """The loc of a pydantic error without the names pydantic adds that the document lacks."""
+    kept: list = []
+    previous: object = None
+    for item in location:
+        # A union member's tag stands right where a question or condition stands: after a
+        # list index or `show_if` (a field with the same name, such as `text`, comes later).
+        member = item in _UNION_TAGS and (isinstance(previous, int) or previous == "show_if")
+        scalar = item in _SCALAR_TAGS and previous == "equals"
+        if not (member or scalar or item == ALL_LANGUAGES or str(item).startswith("function-")):
+            kept.append(item)
+        previous = item
+    return kept
+
+
 def _path(location: tuple) -> str:
     parts: list[str] = []
-    for item in location:
+    for item in _document_location(location):
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in _UNION_TAGS:
-            continue  # pydantic names the union member it tried; the document does not
         else:
             parts.append(f".{item}" if parts else str(item))
     return "".join(parts) or "(top level)"
@@ -49,12 +62,23 @@ def _path(location: tuple) -> str:
 
 _UNION_TAGS = frozenset({
     "single_choice", "multi_choice", "likert", "matrix", "ranking", "number", "text",
-    "consent", "equals", "in", "contains", "all", "any", "function-before[_text_for_all_languages()]",
+    "consent", "equals", "in", "contains", "all", "any",
 })
+_SCALAR_TAGS = frozenset({"str", "int", "float", "bool"})
 
 
 def _message(error: dict) -> str:
     message = error["msg"].removeprefix("Value error, ")
+    location = _document_location(error["loc"])
+    last = location[-1] if location else None
+    if error["loc"][-1:] and error["loc"][-1] in _SCALAR_TAGS and last == "equals":
+        return "compare with one value: an option id, a number, or true"
+    if error["type"] == "dict_type" and last in I18N_KEYS:
+        return "give one text for all languages, or a mapping of language code to text"
+    if error["type"] == "model_attributes_type":
+        return "must be a mapping of keys to values"
+    if error["type"] == "greater_than_equal":
+        return f"must be at least {error['ctx']['ge']}"
     if error["type"] == "missing":
         return "required key is missing"
     if error["type"] == "extra_forbidden":
@@ -82,10 +106,10 @@ def parse_definition(document: Any, source: str = "<definition>") -> SurveyDefin
     try:
         survey = SurveyDefinition.model_validate(document)
     except ValidationError as error:
-        raise DefinitionError([
+        raise DefinitionError(list(dict.fromkeys(  # one line per problem, in order
             f"{source}: {_path(e['loc'])}: {_message(e)}"
             for e in error.errors(include_url=False)
-        ]) from None
+        ))) from None
     problems: list[Problem] = find_problems(survey)
     if problems:
         raise DefinitionError([f"{source}: {p.path}: {p.message}" for p in problems])

@@ -78,7 +78,7 @@ class Equals(Strict):
 
 class In(Strict):
     question: QuestionId
-    in_: list[str | int | float] = Field(alias="in", min_length=1)
+    in_: list[str | bool | int | float] = Field(alias="in", min_length=1)
 
 
 class Contains(Strict):

@@ -82,16 +82,32 @@ def _duplicates(values: list[str]) -> list[str]:
     return [value for value, count in Counter(values).items() if count > 1]
 
 
+def _repeated(entries: list[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
+    """(value, path, path of its first use) for every repeated use of a value, in order."""
+    first: dict[str, str] = {}
+    for value, path in entries:
+        if value in first:
+            yield value, path, first[value]
+        else:
+            first[value] = path
+
+
 def _duplicate_ids(survey: SurveyDefinition) -> Iterator[Problem]:
-    for page_id in _duplicates([p.id for p in survey.pages]):
-        yield Problem("pages", f"page id {page_id!r} is used more than once")
-    for question_id in _duplicates([q.id for q in survey.questions()]):
-        yield Problem("pages", f"question id {question_id!r} is used more than once; "
+    pages = [(page.id, f"pages[{p}].id") for p, page in enumerate(survey.pages)]
+    for page_id, path, first in _repeated(pages):
+        yield Problem(path, f"page id {page_id!r} is already used at {first}")
+    questions = [(question.id, f"pages[{p}].questions[{q}].id")
+                 for p, page in enumerate(survey.pages)
+                 for q, question in enumerate(page.questions)]
+    for question_id, path, first in _repeated(questions):
+        yield Problem(path, f"question id {question_id!r} is already used at {first}; "
                       "question ids must be unique in the whole survey")
-    for finding_id in _duplicates([f.id for f in survey.findings]):
-        yield Problem("findings", f"finding id {finding_id!r} is used more than once")
-    if len(set(survey.languages)) != len(survey.languages):
-        yield Problem("languages", "a language is listed more than once")
+    findings = [(finding.id, f"findings[{i}].id") for i, finding in enumerate(survey.findings)]
+    for finding_id, path, first in _repeated(findings):
+        yield Problem(path, f"finding id {finding_id!r} is already used at {first}")
+    languages = [(language, f"languages[{i}]") for i, language in enumerate(survey.languages)]
+    for language, path, first in _repeated(languages):
+        yield Problem(path, f"language {language!r} is already listed at {first}")
 
 
 def _option_lists(question) -> Iterator[tuple[str, list]]:
@@ -103,8 +119,9 @@ def _option_lists(question) -> Iterator[tuple[str, list]]:
 
 def _question_problems(survey, page_index, question, path) -> Iterator[Problem]:
     for key, options in _option_lists(question):
-        for option_id in _duplicates([o.id for o in options]):
-            yield Problem(f"{path}.{key}", f"option id {option_id!r} is used more than once")
+        entries = [(o.id, f"{path}.{key}[{i}].id") for i, o in enumerate(options)]
+        for option_id, where, first in _repeated(entries):
+            yield Problem(where, f"option id {option_id!r} is already used at {first}")
         for index, option in enumerate(options):
             if option.id in RESERVED_OPTION_IDS:
                 yield Problem(f"{path}.{key}[{index}].id",
@@ -182,7 +199,7 @@ def _comparison_problems(target, values, path) -> Iterator[Problem]:
         if any(isinstance(v, bool) or not isinstance(v, int | float) for v in values):
             yield Problem(path, f"{target.id!r} is a number question; compare it with numbers")
     elif target.type == "consent":
-        if values != [True]:
+        if len(values) != 1 or values[0] is not True:
             yield Problem(path, "a consent question can only be compared with `equals: true`")
     else:
         yield Problem(path, f"conditions cannot compare a {target.type} question; use "
