@@ -22,7 +22,7 @@ def create_app(config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     check_production_config(app)
 
-    from survey import accounts, api, cli, database, errors, i18n, main, taking
+    from survey import accounts, api, cli, database, errors, i18n, main, security, taking
     from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -35,6 +35,7 @@ def create_app(config=None):
     limiter.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     accounts.init_app(app)
 
     app.register_blueprint(main.bp)

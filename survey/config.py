@@ -22,7 +22,7 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute"
     RATELIMIT_REGISTER = "5 per hour"
-    RATELIMIT_SUBMIT = "30 per minute"
+    RATELIMIT_SUBMIT = "60 per minute"
     DRAFT_LIFETIME_DAYS = 30
     RESPONDENT_COOKIE = "resonanz_respondent"
     SURVEY_DEFINITIONS_DIR = "survey/definitions"

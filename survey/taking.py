@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    current_app,
     abort,
     redirect,
     render_template,
@@ -17,6 +18,7 @@ from survey.definition.answers import (
     shown_on_page,
     visible_pages,
 )
+from survey.extensions import limiter
 from survey.forms import answers_from_form, build_page_form
 from survey.i18n import survey_language
 from survey.respondents import respondent_keys, set_respondent_cookie
@@ -107,7 +109,12 @@ def take(slug):
                         saved_token=request.args.get("saved") and _draft_token(slug))
 
 
+def _submit_limit():
+    return current_app.config["RATELIMIT_SUBMIT"]
+
+
 @bp.post("/<slug>")
+@limiter.limit(_submit_limit)
 def answer_page(slug):
     """Take one page's answers: go back, save for later, go on, or submit on the last page."""
     survey = _survey_or_404(slug)
