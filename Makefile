@@ -57,7 +57,7 @@ bench: $(VENV)/.installed-dev translations
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F survey/translations/babel.cfg -k _l --no-location -o survey/translations/messages.pot app.py survey reports templates
-	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache $(MO_FILES)

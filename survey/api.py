@@ -53,12 +53,17 @@ def survey_detail(slug):
 
 def _has_bad_characters(value) -> bool:
     """Whether any string in a JSON value (keys included) holds NUL or an unpaired surrogate."""
-    if isinstance(value, str):
-        return _bad_string(value)
-    if isinstance(value, list):
-        return any(_has_bad_characters(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_bad_characters(k) or _has_bad_characters(v) for k, v in value.items())
+    pending = [value]  # a loop, not recursion: any nesting depth that parsed is fine here
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _bad_string(item):
+                return True
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
     return False
 
 
@@ -75,7 +80,10 @@ def _bad_string(text: str) -> bool:
 def _read_body() -> dict:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the response as application/json.")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deeply for the JSON parser: not a response
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
     if _has_bad_characters(body):
@@ -95,7 +103,8 @@ def _check_envelope(body, definition):
                                    "'-' or '_', new for each response.")
     language = body.get("language", definition.languages[0])
     if language not in definition.languages:
-        fields["language"] = f"Use one of the survey's languages: {', '.join(definition.languages)}."
+        languages = ", ".join(definition.languages)
+        fields["language"] = f"Use one of the survey's languages: {languages}."
     if not isinstance(body.get("answers"), dict):
         fields["answers"] = "Give the answers as an object keyed by question id."
     if fields:

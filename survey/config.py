@@ -26,6 +26,8 @@ class Defaults:
     DRAFT_LIFETIME_DAYS = 30
     RESPONDENT_COOKIE = "resonanz_respondent"
     SURVEY_DEFINITIONS_DIR = "survey/definitions"
+    DISCLOSURE_K = 5  # cells counting fewer respondents are not shown
+    MIN_PUBLISH_N = 30  # findings with fewer respondents are not published
 
 
 class ConfigurationError(RuntimeError):

@@ -8,7 +8,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from survey.extensions import db
 
-
 ERROR_TITLES = {
     400: _l("Bad request"),
     403: _l("Not allowed"),

@@ -105,7 +105,7 @@ def _field_data(questions, answers):
             data.update({question.id + RANK_FIELD + item: str(place)
                          for place, item in enumerate(value, start=1)})
         elif question.type == "number":
-            data[question.id] = f"{value:g}" if isinstance(value, float) else str(value)
+            data[question.id] = str(value)
         else:
             data[question.id] = value
         if other_key(question.id) in answers:
@@ -152,17 +152,25 @@ def _ranking(form, question):
     return [item for item, _place in sorted(places.items(), key=lambda kv: int(kv[1]))]
 
 
+REQUIRED = _l("Please fill in this field.")
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200)])
     remember = BooleanField(_l("Keep me logged in"))
 
 
 class RegistrationForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(REQUIRED), Email(_l("Please enter a valid email address.")),
+        Length(max=254)])
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=10, max=200)],
+        _l("Password"),
+        validators=[DataRequired(REQUIRED),
+                    Length(min=10, max=200, message=_l("Use 10 to 200 characters."))],
         description=_l("At least 10 characters."))
     confirm = PasswordField(
         _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
+        validators=[DataRequired(REQUIRED),
+                    EqualTo("password", message=_l("The passwords differ."))])

@@ -79,7 +79,9 @@ class SurveyVersion(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"))
     number: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: the document is large and parsed once per process (surveys.definition_of), so
+    # loading a version (survey.versions, a refresh after commit) need not decode it each time.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     source_name: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     survey: Mapped[Survey] = relationship(back_populates="versions")

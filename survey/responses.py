@@ -20,7 +20,7 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
 
-SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+SUBMISSION_ID = re.compile(r"\A[A-Za-z0-9_-]{8,100}\Z")  # \Z: "$" would let a trailing "\n" in
 
 
 class AlreadyAnswered(Exception):
@@ -52,7 +52,9 @@ def submission_key(survey: Survey, submission_id: str) -> str:
 def has_answered(survey: Survey, respondent_keys: list[str]) -> bool:
     """Whether any of these respondent keys has answered the survey."""
     keys = [participation_key(survey, k) for k in respondent_keys]
-    return bool(keys) and bool(db.session.scalar(select(exists().where(Participation.key.in_(keys)))))
+    if not keys:
+        return False
+    return bool(db.session.scalar(select(exists().where(Participation.key.in_(keys)))))
 
 
 def was_submitted(survey: Survey, submission_id: str) -> bool:
@@ -76,6 +78,9 @@ def submit_response(
     response_key = submission_key(survey, submission_id)
     participation_keys = [participation_key(survey, k) for k in respondent_keys]
     draft_hash = draft.token_hash if draft is not None else None
+    # Read now: write_transaction commits (expiring `version`), and reloading it would be
+    # one more query while holding SQLite's write lock.
+    version_id = version.id
     try:
         with write_transaction():
             if db.session.scalar(select(exists().where(Response.submission_key == response_key))):
@@ -84,7 +89,7 @@ def submit_response(
                     select(exists().where(Participation.key.in_(participation_keys)))):
                 raise AlreadyAnswered
             db.session.add(Response(
-                survey_version_id=version.id, submission_key=response_key, language=language,
+                survey_version_id=version_id, submission_key=response_key, language=language,
                 submitted_on=datetime.now(UTC).date(), answers=answers, is_demo=is_demo,
             ))
             db.session.add_all(Participation(key=k) for k in participation_keys)

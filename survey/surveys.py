@@ -61,18 +61,15 @@ def store_definition(definition: SurveyDefinition, source_name: str) -> LoadResu
 
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
     """The parsed definition of a stored version (cached: versions never change)."""
-    return _parsed(version.id, version.content_hash, version.definition)
+    key = (version.id, version.content_hash)
+    parsed = _cache.get(key)
+    if parsed is None:  # only now load the (deferred) document
+        parsed = _cache[key] = parse_definition(version.definition, f"version {version.id}")
+    return parsed
 
 
 # Versions are immutable, so a parsed definition stays valid for the life of the process.
 _cache: dict[tuple[int, str], SurveyDefinition] = {}
-
-
-def _parsed(version_id: int, digest: str, document: dict) -> SurveyDefinition:
-    key = (version_id, digest)
-    if key not in _cache:
-        _cache[key] = parse_definition(document, f"version {version_id}")
-    return _cache[key]
 
 
 def get_survey(slug: str) -> Survey | None:

@@ -2,8 +2,8 @@
 
 from flask import (
     Blueprint,
-    current_app,
     abort,
+    current_app,
     redirect,
     render_template,
     request,

@@ -208,7 +208,7 @@ def test_submission_deletes_the_draft_and_records_participation(client, make_sur
     assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
     assert db.session.scalar(select(func.count()).select_from(Participation)) == 1
     stored = stored_responses()[0]
-    assert stored.answers == {k: v for k, v in COMPLETE_ANSWERS.items()}
+    assert stored.answers == COMPLETE_ANSWERS
 
 
 @pytest.mark.parametrize("page_index", range(len(ARTICLE.pages)))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from survey.definition.model import (
@@ -58,9 +59,18 @@ def _same(answer: Any, value: Any) -> bool:
     return answer == value
 
 
+def is_shown(question: QuestionBase, answers: Mapping[str, Any]) -> bool:
+    """Whether a question is asked for these answers: its condition holds and, for a matrix
+    with `rows_from`, the earlier answer gave it at least one row."""
+    if question.show_if is not None and not condition_holds(question.show_if, answers):
+        return False
+    rows_from = getattr(question, "rows_from", None)
+    return rows_from is None or _given(answers.get(rows_from))
+
+
 def visible_questions(survey: SurveyDefinition, answers: Mapping[str, Any]) -> list[QuestionBase]:
     """The questions shown for these answers, in order (conditions look only at earlier pages)."""
-    return [q for q in survey.questions() if q.show_if is None or condition_holds(q.show_if, answers)]
+    return [q for q in survey.questions() if is_shown(q, answers)]
 
 
 def visible_pages(survey: SurveyDefinition, answers: Mapping[str, Any]) -> list[Page]:
@@ -127,11 +137,12 @@ def check_answers(
     result = CheckedAnswers()
     scope = list(questions) if questions is not None else survey.questions()
     scope_ids = {q.id for q in scope}
+    with_other = {other_key(q.id) for q in scope if getattr(q, "other", False)}
     for key in submitted:
-        if not isinstance(key, str) or key.removesuffix(OTHER_SUFFIX) not in scope_ids:
+        if not isinstance(key, str) or (key not in scope_ids and key not in with_other):
             result.errors[str(key)] = _("There is no such question.")
     for question in scope:
-        if question.show_if is not None and not condition_holds(question.show_if, context):
+        if not is_shown(question, context):
             for key in (question.id, other_key(question.id)):
                 if _given(submitted.get(key)):
                     result.errors[key] = _("This question is not asked for your answers.")
@@ -143,7 +154,9 @@ def check_answers(
             continue
         if value is None:
             if question.required:
-                result.errors[question.id] = _("Please answer this question.")
+                result.errors[question.id] = (_("Please tick the box to agree.")
+                                              if question.type == "consent"
+                                              else _("Please answer this question."))
             elif _given(submitted.get(other_key(question.id))):
                 result.errors[other_key(question.id)] = _('Choose "Other" to add this text.')
             continue
@@ -231,7 +244,8 @@ def _check_multi(survey, question, value, context, language):
     if len(chosen) > 1 and exclusive.intersection(chosen):
         raise _Invalid(_("This option cannot be combined with others."))
     if question.max_choices and len(chosen) > question.max_choices:
-        raise _Invalid(_("Please choose at most %(max)d options.", max=question.max_choices))
+        raise _Invalid(ngettext("Please choose at most %(num)d option.",
+                                "Please choose at most %(num)d options.", question.max_choices))
     return [o for o in allowed if o in chosen]  # option order, whatever order they came in
 
 
@@ -270,7 +284,7 @@ def _check_number(survey, question, value, context, language):
         value = int(value)
     if not question.min <= value <= question.max:
         raise _Invalid(_("Please enter a number from %(min)s to %(max)s.",
-                         min=f"{question.min:g}", max=f"{question.max:g}"))
+                         min=format_decimal(question.min), max=format_decimal(question.max)))
     return value
 
 

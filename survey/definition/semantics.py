@@ -13,7 +13,6 @@ from survey.definition.model import (
     Any_,
     Contains,
     Equals,
-    In,
     Matrix,
     MultiChoice,
     SurveyDefinition,
