@@ -9,6 +9,7 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 
 .PHONY: run dev test lint bench demo translations extract-messages clean
+.DELETE_ON_ERROR:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,13 @@ test: $(VENV)/.installed-dev translations
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+# 5,000 demo responses and a published release, so that findings show at once.
+demo: $(VENV)/.installed translations instance/config.py
+	$(FLASK) db upgrade
+	$(FLASK) survey load survey/definitions/*.yaml
+	$(FLASK) demo-data xing-linkedin --responses 5000 --seed 1
+	$(FLASK) release publish xing-linkedin
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python -m bench

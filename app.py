@@ -46,4 +46,11 @@ def create_app(config=None):
 
     app.cli.add_command(cli.survey_cli)
     app.cli.add_command(cli.user_cli)
+
+    from reports import cli as reports_cli
+    from reports import views as findings
+
+    findings.init_app(app)
+    app.cli.add_command(reports_cli.demo_data_command)
+    app.cli.add_command(reports_cli.release_cli)
     return app

@@ -1,0 +1,1 @@
+"""Analysing and publishing: frames, findings, disclosure control, charts, releases."""

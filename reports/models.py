@@ -1,0 +1,43 @@
+"""Releases: findings computed at one moment and stored immutably."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models import Survey, UTCDateTime, utcnow
+
+
+class ImmutableError(RuntimeError):
+    """A release was about to be changed or deleted."""
+
+
+class Release(db.Model):
+    """All findings of a survey at one moment: results, charts, n, versions, time."""
+
+    __table_args__ = (UniqueConstraint("survey_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
+    number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    responses: Mapped[int]  # how many responses the release was computed from
+    demo_responses: Mapped[int]
+    last_response_id: Mapped[int]
+    versions: Mapped[list[int]] = mapped_column(JSON)  # definition versions included
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # k, min n
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    charts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)  # finding → language → SVG
+    survey: Mapped[Survey] = relationship()
+
+    def finding(self, finding_id: str) -> dict[str, Any] | None:
+        """The stored result of one finding, or None."""
+        return next((f for f in self.findings if f["finding_id"] == finding_id), None)
+
+
+@event.listens_for(Release, "before_update")
+@event.listens_for(Release, "before_delete")
+def _refuse_changes(_mapper, _connection, release):
+    raise ImmutableError(f"release {release.id} is immutable; publish a new one instead")

@@ -1,0 +1,195 @@
+"""Published findings made readable: localized labels, table rows, a one-sentence summary.
+
+One model serves the page, the CSV download and the chart, so that they can
+never disagree.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from reports.disclosure import FEWER_THAN_K, SHOWN
+from survey.definition import SurveyDefinition, localize
+from survey.definition.model import DONT_KNOW, OTHER
+
+METHODS = {
+    "distribution/single": _l("Share of respondents who chose each answer."),
+    "distribution/likert": _l("Share of respondents who chose each point of the scale."),
+    "distribution/multi": _l("Share of respondents who chose each option; several could be "
+                             "chosen, so the shares may add up to more than 100%."),
+    "crosstab/single-single": _l("Counts of respondents by both questions; shares within "
+                                 "each row."),
+    "crosstab/multi-single": _l("Counts of respondents by both questions; several answers "
+                                "could be chosen, so a respondent may count in several "
+                                "columns. Shares within each row."),
+    "crosstab/single-multi": _l("Counts of respondents by both questions; a respondent may "
+                                "count in several rows. Shares within each row."),
+    "crosstab/multi-multi": _l("Counts of respondents by both questions; a respondent may "
+                               "count in several rows and columns. Shares within each row."),
+    "likert_summary/wilson": _l("Share of respondents who agree, among those who gave a "
+                                "point on the scale, with a 95% Wilson score interval."),
+    "numeric_summary/t": _l("Median and quartiles (linear interpolation); mean with a 95% "
+                            "t interval. The smallest and largest answers are not shown, "
+                            "as they are single people's answers."),
+    "ranking/borda": _l("Mean place (1 = first) and Borda score: an item placed r-th of m "
+                        "gets m − r points; the average over respondents is shown."),
+}
+
+
+@dataclass
+class Cell:
+    """One table cell: a number to show, or a reason it is withheld."""
+
+    text: str
+    value: float | int | None = None  # the raw figure, for CSV and charts
+    withheld: bool = False
+
+
+@dataclass
+class DisplayTable:
+    caption: str
+    header: list[str]
+    rows: list[list[Cell]]
+    notes: list[str] = field(default_factory=list)
+
+
+def option_label(definition: SurveyDefinition, question_id: str, option_id: str,
+                 language: str) -> str:
+    """The label of an option (or item, row, scale point) in `language`."""
+    if option_id == OTHER:
+        return _("Other")
+    if option_id == DONT_KNOW:
+        return _("Don't know")
+    question = definition.question(question_id)
+    for key in ("options", "scale", "items", "columns", "rows"):
+        for option in getattr(question, key, None) or []:
+            if option.id == option_id:
+                return localize(option.label, language)
+    return option_id
+
+
+def finding_title(definition: SurveyDefinition, finding_id: str, language: str) -> str:
+    """The finding's title, else its question's text."""
+    finding = next(f for f in definition.findings if f.id == finding_id)
+    if finding.title:
+        return localize(finding.title, language)
+    return localize(definition.question(finding.question).text, language)
+
+
+def _percent(share: float | None) -> str:
+    return format_percent(share, "#,##0%") if share is not None else "–"
+
+
+def _count_cell(count, status, k) -> Cell:
+    if status == SHOWN:
+        return Cell(format_decimal(count), count)
+    if status == FEWER_THAN_K:
+        return Cell(_("fewer than %(k)d", k=k), None, withheld=True)
+    return Cell(_("withheld"), None, withheld=True)
+
+
+def _share_cell(share) -> Cell:
+    return Cell(_percent(share), share, withheld=share is None)
+
+
+def display_table(published: dict[str, Any], definition: SurveyDefinition,
+                  language: str) -> DisplayTable:
+    """The rows of a published finding's table, localized."""
+    table = published["table"]
+    kind = table["type"]
+    question = published["question_id"]
+    label = lambda option: option_label(definition, question, option, language)  # noqa: E731
+    if kind in ("distribution", "likert_summary"):
+        rows = [[Cell(label(option)), _count_cell(count, status, table["k"]),
+                 _share_cell(share)]
+                for option, count, status, share in zip(
+                    table["labels"], table["counts"], table["status"], table["shares"],
+                    strict=True)]
+        notes = [] if table["cells_sum_to_total"] else [
+            _("Several answers could be chosen, so the shares may add up to more than 100%.")]
+        if table.get("summary_withheld"):
+            notes.append(_("The summary is withheld because a small group would show in it."))
+        return DisplayTable(_("Answers of %(n)s respondents", n=format_decimal(table["total"])),
+                            [_("Answer"), _("Respondents"), _("Share")], rows, notes)
+    if kind == "crosstab":
+        by = published["by"]
+        header = ([localize(definition.question(by).text, language)]
+                  + [label(c) for c in table["column_labels"]] + [_("Total")])
+        rows = []
+        for row_label, counts, statuses, shares, total in zip(
+                table["row_labels"], table["counts"], table["status"], table["row_shares"],
+                table["row_totals"], strict=True):
+            cells = [Cell(option_label(definition, by, row_label, language))]
+            for count, status, share in zip(counts, statuses, shares, strict=True):
+                cell = _count_cell(count, status, table["k"])
+                if not cell.withheld:
+                    cell = Cell(f"{cell.text} ({_percent(share)})", count)
+                cells.append(cell)
+            cells.append(Cell(format_decimal(total), total))
+            rows.append(cells)
+        return DisplayTable(_("Respondents by both questions (share within the row)"),
+                            header, rows)
+    if kind == "numeric_summary":
+        interval = table["interval"]
+        figures = [
+            (_("Respondents"), table["total"]), (_("Median"), table["median"]),
+            (_("First quartile"), table["q1"]), (_("Third quartile"), table["q3"]),
+            (_("Mean"), table["mean"]),
+        ]
+        rows = [[Cell(name), Cell(_number(value), value)] for name, value in figures]
+        if interval:
+            rows.append([Cell(_("Interval of the mean (95%)")),
+                         Cell(f"{_number(interval[0])} – {_number(interval[1])}")])
+        return DisplayTable(_("Summary"), [_("Figure"), _("Value")], rows)
+    rows = [[Cell(label(item)), Cell(_number(rank), rank), Cell(_number(score), score),
+             Cell(format_decimal(ranked), ranked)]
+            for item, rank, score, ranked in zip(
+                table["labels"], table["mean_rank"], table["borda_average"], table["ranked_by"],
+                strict=True)]
+    return DisplayTable(_("Items by Borda score"),
+                        [_("Item"), _("Mean place"), _("Borda score"), _("Respondents")], rows)
+
+
+def _number(value) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(round(value, 2))
+
+
+def summary_sentence(published: dict[str, Any], definition: SurveyDefinition,
+                     language: str) -> str:
+    """One plain-language sentence saying what the finding shows."""
+    table = published["table"]
+    kind = table["type"]
+    question = published["question_id"]
+    n = format_decimal(published["n"])
+    if kind == "likert_summary" and table.get("agree_share") is not None:
+        low, high = table["interval"]
+        return _("%(share)s of %(n)s respondents agree (95%% interval %(low)s to %(high)s).",
+                 share=_percent(table["agree_share"]), n=format_decimal(table["base"]),
+                 low=_percent(low), high=_percent(high))
+    if kind in ("distribution", "likert_summary"):
+        shown = [(share, option) for option, share in zip(table["labels"], table["shares"],
+                                                          strict=True) if share is not None]
+        share, option = max(shown)
+        return _("The most frequent answer of %(n)s respondents is “%(answer)s” (%(share)s).",
+                 n=n, answer=option_label(definition, question, option, language),
+                 share=_percent(share))
+    if kind == "crosstab":
+        return _("How %(n)s respondents answered, broken down by “%(by)s”.", n=n,
+                 by=localize(definition.question(published["by"]).text, language))
+    if kind == "numeric_summary":
+        return _("Half of %(n)s respondents answered %(median)s or less; the middle half "
+                 "lies between %(q1)s and %(q3)s.", n=n, median=_number(table["median"]),
+                 q1=_number(table["q1"]), q3=_number(table["q3"]))
+    first = table["labels"][0]
+    return _("%(n)s respondents put “%(item)s” first overall (highest Borda score).",
+             n=n, item=option_label(definition, question, first, language))
+
+
+def method_text(method_code: str) -> str:
+    """The method, translated."""
+    return str(METHODS.get(method_code, method_code))

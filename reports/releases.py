@@ -1,0 +1,89 @@
+"""Publishing: every declared finding of a survey computed at one moment, stored immutably."""
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from reports.charts import render_chart
+from reports.frame import FrameSource, FrameStore
+from reports.models import Release
+from reports.publication import publish_finding
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Survey
+from survey.surveys import current_version, definition_of
+
+
+def frame_source(survey: Survey) -> FrameSource:
+    """What the survey's frame is built from: its versions and newest definition."""
+    version = current_version(survey)
+    return FrameSource(
+        survey_id=survey.id,
+        version_numbers={v.id: v.number for v in survey.versions},
+        definition=definition_of(version),
+        definition_hash=version.content_hash,
+    )
+
+
+def frame_store(survey: Survey) -> FrameStore:
+    """The survey's frame on disk, under the instance folder."""
+    return FrameStore(Path(current_app.instance_path) / "frames" / survey.slug)
+
+
+def current_frame(survey: Survey):
+    """The survey's frame brought up to date (only new responses are read)."""
+    source = frame_source(survey)
+    store = frame_store(survey)
+    with db.engine.connect() as connection:
+        store.update(connection, source)
+    return source, store.load(source)
+
+
+def publish_release(survey: Survey) -> Release:
+    """Compute, protect and chart every declared finding; store them as a new release."""
+    source, frame = current_frame(survey)
+    definition = source.definition
+    settings = {"k": current_app.config["DISCLOSURE_K"],
+                "min_publish_n": current_app.config["MIN_PUBLISH_N"]}
+    findings = [publish_finding(frame, definition, finding, **settings)
+                for finding in definition.findings]
+    charts = {result["finding_id"]: {language: render_chart(result, definition, language)
+                                     for language in definition.languages}
+              for result in findings if result["published"]}
+    versions = sorted({int(v) for v in frame["version"].unique()}) if len(frame) else []
+    for _attempt in range(3):
+        try:
+            with write_transaction():
+                number = (db.session.scalar(select(func.max(Release.number))
+                                            .where(Release.survey_id == survey.id)) or 0) + 1
+                release = Release(
+                    survey_id=survey.id, number=number, responses=len(frame),
+                    demo_responses=int(frame["is_demo"].sum()),
+                    last_response_id=int(frame["response_id"].max()) if len(frame) else 0,
+                    versions=versions, definition_hash=source.definition_hash,
+                    settings=settings, findings=findings, charts=charts)
+                db.session.add(release)
+            return release
+        except IntegrityError:
+            continue  # another publisher took the number; take the next
+    raise RuntimeError("could not number the release")
+
+
+def latest_release(survey: Survey) -> Release | None:
+    """The newest release of a survey, or None."""
+    return db.session.scalar(select(Release).where(Release.survey_id == survey.id)
+                             .order_by(Release.number.desc()).limit(1))
+
+
+def release_by_number(survey: Survey, number: int) -> Release | None:
+    """One release of a survey by its number, or None."""
+    return db.session.scalar(select(Release).where(Release.survey_id == survey.id,
+                                                   Release.number == number))
+
+
+def releases_of(survey: Survey) -> list[Release]:
+    """Every release of a survey, newest first."""
+    return list(db.session.scalars(select(Release).where(Release.survey_id == survey.id)
+                                   .order_by(Release.number.desc())))

@@ -1,0 +1,197 @@
+"""Published findings: pages, chart images, CSV downloads, the API, and publishing."""
+
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from reports.presentation import (
+    display_table,
+    finding_title,
+    method_text,
+    summary_sentence,
+)
+from reports.releases import latest_release, publish_release, release_by_number, releases_of
+from survey.errors import ApiError
+from survey.i18n import survey_language
+from survey.models import Role
+from survey.surveys import definition_of, get_survey, open_surveys
+
+bp = Blueprint("findings", __name__, url_prefix="/findings")
+api_bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
+
+
+def _survey_or_404(slug):
+    survey = get_survey(slug)
+    if survey is None or not survey.versions:
+        abort(404)
+    return survey
+
+
+def _chosen_release(survey):
+    """The release named by ?release=N, else the latest; None when nothing is published."""
+    number = request.args.get("release", type=int)
+    if number is None:
+        return latest_release(survey)
+    release = release_by_number(survey, number)
+    if release is None:
+        abort(404)
+    return release
+
+
+def _release_definition(release):
+    """The definition the release was computed with (its newest version)."""
+    version = next(v for v in release.survey.versions
+                   if v.content_hash == release.definition_hash)
+    return definition_of(version)
+
+
+@bp.get("/")
+def index():
+    """Every survey with the findings of its latest release."""
+    listing = []
+    for survey in open_surveys():
+        release = latest_release(survey)
+        if release is None:
+            listing.append((survey, None, None, None))
+            continue
+        definition = _release_definition(release)
+        listing.append((survey, release, definition, survey_language(definition)))
+    return render_template("findings/index.html", listing=listing, title=finding_title)
+
+
+def _published_finding(release, finding_id):
+    finding = release.finding(finding_id)
+    if finding is None:
+        abort(404)
+    return finding
+
+
+@bp.get("/<slug>/<finding_id>")
+def finding_page(slug, finding_id):
+    """One finding: the question, its chart, its table, a summary, n and the method."""
+    survey = _survey_or_404(slug)
+    release = _chosen_release(survey)
+    if release is None:
+        abort(404)
+    definition = _release_definition(release)
+    published = _published_finding(release, finding_id)
+    language = survey_language(definition)
+    context = {}
+    if published["published"]:
+        context = {"table": display_table(published, definition, language),
+                   "summary": summary_sentence(published, definition, language)}
+    return render_template(
+        "findings/finding.html", survey=survey, release=release, releases=releases_of(survey),
+        definition=definition, language=language, published=published,
+        title=finding_title(definition, finding_id, language),
+        question=definition.question(published["question_id"]),
+        method=method_text(published["method_code"]), **context)
+
+
+@bp.get("/<slug>/<finding_id>/chart.svg")
+def chart(slug, finding_id):
+    """The finding's chart as stored in the release, in the page's language."""
+    survey = _survey_or_404(slug)
+    release = _chosen_release(survey)
+    if release is None:
+        abort(404)
+    definition = _release_definition(release)
+    charts = release.charts.get(finding_id) or abort(404)
+    svg = charts.get(survey_language(definition)) or next(iter(charts.values()))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.get("/<slug>/<finding_id>.csv")
+def finding_csv(slug, finding_id):
+    """The finding's table as CSV, suppressed exactly as on the page."""
+    survey = _survey_or_404(slug)
+    release = _chosen_release(survey)
+    if release is None:
+        abort(404)
+    definition = _release_definition(release)
+    published = _published_finding(release, finding_id)
+    if not published["published"]:
+        abort(404)
+    table = display_table(published, definition, survey_language(definition))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow([cell.text if cell.value is None else cell.value for cell in row])
+    filename = f"{slug}-{finding_id}-release-{release.number}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.post("/<slug>/publish")
+@login_required
+def publish(slug):
+    """Publish a new release (moderators and admins)."""
+    if not current_user.has_role(Role.MODERATOR):
+        abort(403)
+    survey = _survey_or_404(slug)
+    release = publish_release(survey)
+    flash(_("Release %(number)d is published.", number=release.number), "success")
+    return redirect(url_for("findings.index"))
+
+
+def release_document(release) -> dict:
+    """A release as the API gives it."""
+    return {"survey": release.survey.slug, "release": release.number,
+            "published_at": release.created_at.isoformat(), "responses": release.responses,
+            "demo_responses": release.demo_responses, "versions": release.versions,
+            "settings": release.settings, "findings": release.findings}
+
+
+@api_bp.get("/surveys/<slug>/findings")
+def findings_api(slug):
+    """The latest release (or ?release=N), suppressed exactly as published."""
+    survey = get_survey(slug)
+    if survey is None:
+        raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
+    number = request.args.get("release")
+    if number is not None and not number.isdigit():
+        raise ApiError(400, "bad_request", "release must be a release number.")
+    release = (release_by_number(survey, int(number)) if number is not None
+               else latest_release(survey))
+    if release is None:
+        raise ApiError(404, "not_found", "No such release of this survey.")
+    return jsonify(release_document(release))
+
+
+def latest_findings(limit: int = 6) -> list[tuple]:
+    """(survey, release, finding, title) of the newest published findings, for the home page."""
+    items = []
+    for survey in open_surveys():
+        release = latest_release(survey)
+        if release is None:
+            continue
+        definition = _release_definition(release)
+        language = survey_language(definition)
+        for finding in release.findings:
+            if finding["published"]:
+                items.append((survey, release, finding,
+                              finding_title(definition, finding["finding_id"], language)))
+    return items[:limit]
+
+
+def init_app(app):
+    """Register the blueprints and the home page's hook."""
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    app.jinja_env.globals["latest_findings"] = latest_findings
