@@ -61,8 +61,8 @@ def _chart(published, definition, language) -> alt.Chart:
                     title=localize(definition.question(published["by"]).text, language)[:60]),
             color=alt.Color("answer:N", sort=answers,
                             scale=alt.Scale(domain=answers, range=PALETTE[:len(answers)]),
-                            legend=alt.Legend(title=None, orient="bottom", columns=2,
-                                              labelLimit=240)),
+                            legend=alt.Legend(title=None, orient="bottom", columns=1,
+                                              labelLimit=WIDTH)),
             order=alt.Order("order:Q"),
         ).transform_calculate(order="0").properties(height=alt.Step(28))
     if kind == "numeric_summary":
