@@ -23,6 +23,7 @@ def create_app(config=None):
     check_production_config(app)
 
     from survey import accounts, api, cli, database, errors, i18n, main, security, taking
+    from survey.discussion import views as discussion
     from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -38,6 +39,7 @@ def create_app(config=None):
     security.init_app(app)
     accounts.init_app(app)
 
+    discussion.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(taking.bp)
     app.register_blueprint(accounts.bp)

@@ -24,6 +24,8 @@ from reports.presentation import (
     summary_sentence,
 )
 from reports.releases import latest_release, publish_release, release_by_number, releases_of
+from survey.discussion.comments import read_thread
+from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
 from survey.i18n import survey_language
 from survey.models import Role
@@ -31,6 +33,9 @@ from survey.surveys import definition_of, get_survey, open_surveys
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 api_bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
+
+
+MAX_RELEASE_NUMBER = 2**31 - 1
 
 
 def _survey_or_404(slug):
@@ -45,6 +50,8 @@ def _chosen_release(survey):
     number = request.args.get("release", type=int)
     if number is None:
         return latest_release(survey)
+    if not 0 < number <= MAX_RELEASE_NUMBER:  # a larger int overflows the database's integer
+        abort(404)
     release = release_by_number(survey, number)
     if release is None:
         abort(404)
@@ -89,10 +96,15 @@ def finding_page(slug, finding_id):
     definition = _release_definition(release)
     published = _published_finding(release, finding_id)
     language = survey_language(definition)
-    context = {}
+    sort = request.args.get("sort", "newest")
+    context = {
+        "thread": read_thread(survey, finding_id, current_user if current_user.is_authenticated
+                              else None, sort, request.args.get("page", 1, type=int)),
+        "sort": sort, "comment_form": CommentForm(),
+    }
     if published["published"]:
-        context = {"table": display_table(published, definition, language),
-                   "summary": summary_sentence(published, definition, language)}
+        context.update(table=display_table(published, definition, language),
+                       summary=summary_sentence(published, definition, language))
     return render_template(
         "findings/finding.html", survey=survey, release=release, releases=releases_of(survey),
         definition=definition, language=language, published=published,
@@ -165,7 +177,8 @@ def findings_api(slug):
     if survey is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
     number = request.args.get("release")
-    if number is not None and not number.isdigit():
+    # Plain ASCII digits, few enough for the database's integer ("²".isdigit() is true, too).
+    if number is not None and not (number.isascii() and number.isdigit() and len(number) <= 9):
         raise ApiError(400, "bad_request", "release must be a release number.")
     release = (release_by_number(survey, int(number)) if number is not None
                else latest_release(survey))

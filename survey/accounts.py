@@ -72,9 +72,16 @@ def register():
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = create_user(form.email.data, form.password.data)
-        except AccountError:
-            form.email.errors.append(_("An account with this email exists already."))
+            user = create_user(form.email.data, form.password.data,
+                               display_name=form.display_name.data)
+        except AccountError as error:
+            messages = {
+                "display_name": _("This name is taken; please choose another."),
+                "password": _("Use 10 to 200 characters."),
+            }
+            field = form[error.field] if error.field in messages else form.email
+            field.errors.append(messages.get(error.field,
+                                             _("An account with this email exists already.")))
         else:
             _start_session(user)
             flash(_("Welcome! Your account is ready."), "success")

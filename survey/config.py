@@ -23,6 +23,8 @@ class Defaults:
     RATELIMIT_LOGIN = "10 per minute"
     RATELIMIT_REGISTER = "5 per hour"
     RATELIMIT_SUBMIT = "60 per minute"
+    RATELIMIT_COMMENT = "5 per minute; 50 per day"  # per member
+    RATELIMIT_FLAG = "10 per minute; 100 per day"  # per member
     DRAFT_LIFETIME_DAYS = 30
     RESPONDENT_COOKIE = "resonanz_respondent"
     SURVEY_DEFINITIONS_DIR = "survey/definitions"

@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, parse_number_input
@@ -170,6 +170,12 @@ class RegistrationForm(FlaskForm):
         validators=[DataRequired(REQUIRED),
                     Length(min=10, max=200, message=_l("Use 10 to 200 characters."))],
         description=_l("At least 10 characters."))
+    display_name = StringField(
+        _l("Name shown with your comments (optional)"),
+        validators=[Optional(), Length(min=2, max=40, message=_l("Use 2 to 40 characters.")),
+                    Regexp(r"^[\w .'-]+$", message=_l("Use letters, digits, spaces, "
+                                                        "dots, hyphens or apostrophes."))],
+        description=_l("Never your email. Leave it empty to appear as “Member” and a number."))
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(REQUIRED),

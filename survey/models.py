@@ -53,6 +53,13 @@ class User(UserMixin, db.Model):
         default=Role.MEMBER,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    display_name: Mapped[str | None] = mapped_column(String(40), unique=True)
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_banned(self) -> bool:
+        """Whether a moderator has banned this member from posting."""
+        return self.banned_at is not None
 
     def has_role(self, role: Role) -> bool:
         """Whether this user holds `role` or a higher one."""

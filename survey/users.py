@@ -16,7 +16,11 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """An account cannot be created as asked."""
+    """An account cannot be created as asked; `field` names the input at fault."""
+
+    def __init__(self, message: str, field: str = "email"):
+        super().__init__(message)
+        self.field = field
 
 
 def normalize_email(email: str) -> str:
@@ -26,21 +30,30 @@ def normalize_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     """The user with this email, or None."""
+    if "\x00" in email:  # no stored email holds NUL, and PostgreSQL refuses it even in a query
+        return None
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def create_user(email: str, password: str, role: Role = Role.MEMBER) -> User:
+def create_user(email: str, password: str, role: Role = Role.MEMBER,
+                display_name: str | None = None) -> User:
     """A new account with an argon2 hash of its password."""
     try:
         email = normalize_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError:
         raise AccountError(f"{email!r} is not a valid email address") from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+                           field="password")
     with write_transaction():
         if find_user_by_email(email) is not None:
             raise AccountError("an account with this email exists already")
-        user = User(email=email, password_hash=_hasher.hash(password), role=Role(role))
+        display_name = (display_name or "").strip() or None
+        if display_name and db.session.scalar(select(User.id).where(
+                func.lower(User.display_name) == display_name.lower())):
+            raise AccountError("this name is taken", field="display_name")
+        user = User(email=email, password_hash=_hasher.hash(password), role=Role(role),
+                    display_name=display_name)
         db.session.add(user)
     return user
 

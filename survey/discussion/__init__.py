@@ -1,0 +1,1 @@
+"""Discussion of findings: threaded comments, flags, moderation and its audit log."""

@@ -1,0 +1,208 @@
+"""Comment service: posting, replying, editing, deleting, flagging, and reading threads."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from survey.database import write_transaction
+from survey.discussion.markdown import render_comment
+from survey.discussion.models import (
+    Comment,
+    CommentStatus,
+    Flag,
+    FlagReason,
+    ModerationAction,
+)
+from survey.extensions import db
+from survey.models import Role, Survey, User, utcnow
+
+MAX_LENGTH = 5000
+MAX_DEPTH = 3
+EDIT_WINDOW = timedelta(minutes=15)
+APPROVALS_BEFORE_TRUST = 3  # a new member's first comments wait for approval
+FLAGS_TO_HIDE = 3
+THREADS_PER_PAGE = 20
+SORTS = ("newest", "replies")
+
+
+class DiscussionError(Exception):
+    """The action is not possible; `code` names why, for the view's message."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _check_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise DiscussionError("empty")
+    if len(body) > MAX_LENGTH:
+        raise DiscussionError("too_long")
+    if "\x00" in body:
+        raise DiscussionError("bad_characters")
+    return body
+
+
+def _is_trusted(author: User) -> bool:
+    if author.has_role(Role.MODERATOR):
+        return True
+    approved = db.session.scalar(select(func.count(Comment.id)).where(
+        Comment.author_id == author.id, Comment.approved_at.is_not(None)))
+    return approved >= APPROVALS_BEFORE_TRUST
+
+
+def post_comment(author: User, survey: Survey, finding_id: str, release_number: int,
+                 body: str, parent_id: int | None = None) -> Comment:
+    """A new comment or reply; a new member's first comments wait for approval."""
+    if author.is_banned:
+        raise DiscussionError("banned")
+    body = _check_body(body)
+    with write_transaction():
+        depth = 1
+        if parent_id is not None:
+            parent = db.session.get(Comment, parent_id)
+            if (parent is None or parent.survey_id != survey.id
+                    or parent.finding_id != finding_id
+                    or parent.status != CommentStatus.VISIBLE):
+                raise DiscussionError("no_parent")
+            if parent.depth >= MAX_DEPTH:
+                raise DiscussionError("too_deep")
+            depth = parent.depth + 1
+        trusted = _is_trusted(author)
+        now = utcnow()
+        comment = Comment(
+            survey_id=survey.id, finding_id=finding_id, release_number=release_number,
+            author_id=author.id, parent_id=parent_id, depth=depth, body=body,
+            body_html=render_comment(body), created_at=now,
+            status=CommentStatus.VISIBLE if trusted else CommentStatus.PENDING,
+            approved_at=now if trusted else None)
+        db.session.add(comment)
+        if trusted and parent_id is not None:
+            _count_reply(parent_id, +1)
+    return comment
+
+
+def _count_reply(parent_id: int | None, change: int) -> None:
+    if parent_id is not None:
+        db.session.execute(update(Comment).where(Comment.id == parent_id)
+                           .values(reply_count=Comment.reply_count + change))
+
+
+def can_edit(user: User, comment: Comment) -> bool:
+    """Authors may edit their own comment for 15 minutes after writing it."""
+    return (user.is_authenticated and comment.author_id == user.id
+            and comment.status in (CommentStatus.VISIBLE, CommentStatus.PENDING)
+            and utcnow() - comment.created_at <= EDIT_WINDOW and not user.is_banned)
+
+
+def edit_comment(user: User, comment: Comment, body: str) -> Comment:
+    """Change one's own comment within the edit window; it is marked as edited."""
+    if not can_edit(user, comment):
+        raise DiscussionError("not_editable")
+    body = _check_body(body)
+    with write_transaction():
+        comment.body = body
+        comment.body_html = render_comment(body)
+        comment.edited_at = utcnow()
+    return comment
+
+
+def delete_own_comment(user: User, comment: Comment) -> None:
+    """An author deletes their comment; replies keep a "deleted" placeholder in the thread."""
+    if comment.author_id != user.id or comment.status == CommentStatus.DELETED:
+        raise DiscussionError("not_yours")
+    with write_transaction():
+        if comment.status == CommentStatus.VISIBLE:
+            _count_reply(comment.parent_id, -1)
+        comment.status = CommentStatus.DELETED
+        db.session.add(ModerationAction(actor_id=user.id, action="author_delete",
+                                        comment_id=comment.id))
+
+
+def flag_comment(user: User, comment: Comment, reason: FlagReason, note: str | None) -> bool:
+    """Report a comment; returns True when this flag hid it (the third from different members)."""
+    if comment.author_id == user.id:
+        raise DiscussionError("own_comment")
+    if comment.status != CommentStatus.VISIBLE:
+        raise DiscussionError("not_visible")
+    with write_transaction():
+        if db.session.scalar(select(Flag.id).where(Flag.comment_id == comment.id,
+                                                   Flag.user_id == user.id)):
+            raise DiscussionError("already_flagged")
+        db.session.add(Flag(comment_id=comment.id, user_id=user.id, reason=FlagReason(reason),
+                            note=(note or "").strip()[:500] or None))
+        db.session.flush()
+        flags = db.session.scalar(select(func.count(Flag.id)).where(Flag.comment_id == comment.id))
+        if flags < FLAGS_TO_HIDE or comment.under_review:
+            return False
+        comment.status = CommentStatus.HIDDEN
+        comment.under_review = True
+        _count_reply(comment.parent_id, -1)
+        db.session.add(ModerationAction(actor_id=None, action="auto_hide", comment_id=comment.id,
+                                        reason=f"{flags} flags"))
+    return True
+
+
+@dataclass
+class ThreadNode:
+    """A comment as a reader sees it, with the replies they may see."""
+
+    comment: Comment
+    shown: bool  # False: a placeholder ("deleted" or "hidden") that keeps its replies
+    replies: list["ThreadNode"] = field(default_factory=list)
+
+
+def _visible_to(comment: Comment, viewer: User | None) -> bool:
+    if comment.status == CommentStatus.VISIBLE:
+        return True
+    if comment.status == CommentStatus.PENDING and viewer is not None:
+        return viewer.id == comment.author_id
+    return False
+
+
+@dataclass
+class Thread:
+    nodes: list[ThreadNode]
+    page: int
+    pages: int
+    total: int
+
+
+def read_thread(survey: Survey, finding_id: str, viewer: User | None, sort: str = "newest",
+                page: int = 1) -> Thread:
+    """The finding's discussion as `viewer` may see it: top-level threads paginated."""
+    order = (Comment.created_at.desc() if sort != "replies"
+             else (Comment.reply_count.desc(), Comment.created_at.desc()))
+    order = order if isinstance(order, tuple) else (order,)
+    in_thread = (Comment.survey_id == survey.id, Comment.finding_id == finding_id)
+    top = db.paginate(select(Comment).where(*in_thread, Comment.parent_id.is_(None))
+                      .order_by(*order, Comment.id.desc()),
+                      page=page, per_page=THREADS_PER_PAGE, error_out=False)
+    everything = list(db.session.scalars(select(Comment).where(
+        *in_thread, Comment.parent_id.is_not(None)).order_by(Comment.created_at)))
+    children: dict[int, list[Comment]] = {}
+    for comment in everything:
+        children.setdefault(comment.parent_id, []).append(comment)
+
+    def build(comment: Comment) -> ThreadNode | None:
+        replies = [node for child in children.get(comment.id, []) if (node := build(child))]
+        if _visible_to(comment, viewer):
+            return ThreadNode(comment, True, replies)
+        return ThreadNode(comment, False, replies) if replies else None
+
+    nodes = [node for comment in top.items if (node := build(comment))]
+    return Thread(nodes, top.page, max(top.pages, 1), top.total or 0)
+
+
+def member_activity(member: User) -> tuple[list[Comment], list[Comment]]:
+    """A member's own comments, and the visible replies others wrote to them."""
+    own = list(db.session.scalars(select(Comment).where(
+        Comment.author_id == member.id, Comment.status != CommentStatus.DELETED)
+        .order_by(Comment.created_at.desc()).limit(200)))
+    mine = select(Comment.id).where(Comment.author_id == member.id)
+    replies = list(db.session.scalars(select(Comment).where(
+        Comment.parent_id.in_(mine), Comment.author_id != member.id,
+        Comment.status == CommentStatus.VISIBLE).order_by(Comment.created_at.desc()).limit(200)))
+    return own, replies
