@@ -30,18 +30,21 @@ def publish_finding(frame: pd.DataFrame, definition: SurveyDefinition, finding: 
     result = compute_finding(frame, definition, finding).to_dict()
     if not is_publishable(result["n"], min_publish_n):
         return _withheld(result, TOO_FEW)
-    quasi = set(definition.quasi_identifiers)
     # Zeros in a breakdown by what an attacker may know ("none of the 3 Austrians aged 65+
-    # chose X") are attributes of a small group: protect them too.
-    protect_zeros = bool(quasi & {finding.question, finding.by})
+    # chose X") are attributes of a small group, so they are protected too. The choice rests
+    # on the definition alone: switching after a failed attempt would tell an attacker that
+    # the first attempt failed, which narrows the small cells.
+    protect_zeros = bool(set(definition.quasi_identifiers) & {finding.question, finding.by})
     try:
-        table = _protect(result["table"], k, protect_zeros)
+        table = {**_protect(result["table"], k, protect_zeros), "zeros_protected": protect_zeros}
     except UnprotectableError:
-        try:
-            table = _protect(result["table"], k, protect_zeros=True)
-        except UnprotectableError:
-            return _withheld(result, UNPROTECTABLE)
-    return {**result, "table": table, "published": True, "withheld_reason": None}
+        return _withheld(result, UNPROTECTABLE)
+    n = result["n"]
+    if table.get("summary_withheld"):
+        # A likert summary's n is its base (scale answers): total − n would give a
+        # withheld "don't know" cell away, so n becomes the table's total with the summary.
+        n = table["total"]
+    return {**result, "n": n, "table": table, "published": True, "withheld_reason": None}
 
 
 def _withheld(result: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -69,16 +72,34 @@ def _protect(table: dict[str, Any], k: int, protect_zeros: bool) -> dict[str, An
             published["summary_withheld"] = True
         return published
     if kind == "crosstab":
-        protected = protect_table(
-            table["counts"], k=k, row_totals=table["row_totals"],
-            column_totals=table["column_totals"], total=table["total"],
-            rows_sum_to_totals=table["rows_sum_to_totals"],
-            columns_sum_to_totals=table["columns_sum_to_totals"], protect_zeros=protect_zeros)
-        return {**table, "counts": protected.counts, "status": protected.status, "k": k,
-                "row_shares": [_hide(row, status) for row, status in
-                               zip(table["row_shares"], protected.status, strict=True)]}
+        counts, status = _protect_crosstab(table, k, protect_zeros)
+        return {**table, "counts": counts, "status": status, "k": k,
+                "row_shares": [_hide(row, row_status) for row, row_status in
+                               zip(table["row_shares"], status, strict=True)]}
     if kind == "ranking":
         # Mean ranks and Borda scores over n ≥ MIN_PUBLISH_N are published; the
         # item-by-place counts behind them are not.
         return {key: value for key, value in table.items() if key != "counts"}
     return dict(table)  # numeric_summary: quantiles and a mean over n ≥ MIN_PUBLISH_N
+
+
+def _protect_crosstab(table: dict[str, Any], k: int, protect_zeros: bool):
+    """Counts and statuses of a cross-tab. Rows and columns nobody is in are left out of the
+    protection and shown as zeros: their published total of 0 already says every cell is 0."""
+    rows = [i for i, total in enumerate(table["row_totals"]) if total]
+    columns = [j for j, total in enumerate(table["column_totals"]) if total]
+    counts = [[0] * len(table["column_labels"]) for _ in table["row_labels"]]
+    status = [[SHOWN] * len(table["column_labels"]) for _ in table["row_labels"]]
+    if not rows or not columns:
+        return counts, status
+    protected = protect_table(
+        [[table["counts"][i][j] for j in columns] for i in rows], k=k,
+        row_totals=[table["row_totals"][i] for i in rows],
+        column_totals=[table["column_totals"][j] for j in columns], total=table["total"],
+        rows_sum_to_totals=table["rows_sum_to_totals"],
+        columns_sum_to_totals=table["columns_sum_to_totals"], protect_zeros=protect_zeros)
+    for a, i in enumerate(rows):
+        for b, j in enumerate(columns):
+            counts[i][j] = protected.counts[a][b]
+            status[i][j] = protected.status[a][b]
+    return counts, status
