@@ -41,3 +41,20 @@ class Release(db.Model):
 @event.listens_for(Release, "before_delete")
 def _refuse_changes(_mapper, _connection, release):
     raise ImmutableError(f"release {release.id} is immutable; publish a new one instead")
+
+
+class ExportJob(db.Model):
+    """An export started from the admin page, written to disk in the background."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    format: Mapped[str] = mapped_column(String(10))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # running, done, failed
+    progress: Mapped[int] = mapped_column(default=0)  # percent
+    files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    survey: Mapped[Survey] = relationship()

@@ -8,7 +8,13 @@ from survey.errors import ApiError
 from survey.extensions import limiter
 from survey.openapi import openapi_document
 from survey.responses import SUBMISSION_ID, AlreadyAnswered, submit_response
-from survey.surveys import current_version, definition_of, get_survey, open_surveys
+from survey.surveys import (
+    current_version,
+    current_version_of,
+    definition_of,
+    get_survey,
+    open_surveys,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -116,10 +122,11 @@ def _check_envelope(body, definition):
 @limiter.limit(_submit_limit)
 def submit(slug):
     """Store one complete response; a repeated submission id stores nothing more."""
-    survey = _open_survey(slug)
-    if not survey.is_open:
+    version = current_version_of(slug)  # one query for survey and version (hot path)
+    if version is None:
+        raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
+    if not version.survey.is_open:
         raise ApiError(403, "closed", "This survey is not taking responses.")
-    version = current_version(survey)
     definition = definition_of(version)
     body = _read_body()
     submission_id, language = _check_envelope(body, definition)
@@ -128,6 +135,7 @@ def submit(slug):
     if not checked.ok:
         fields = {f"answers.{key}": message for key, message in checked.errors.items()}
         raise ApiError(422, "invalid_answers", "Some answers are not valid.", fields)
+    number = version.number  # read before the commit expires `version` (no reload after it)
     try:
         outcome = submit_response(version, checked.answers, submission_id=submission_id,
                                   language=language, respondent_keys=[])
@@ -135,7 +143,7 @@ def submit(slug):
         raise ApiError(409, "already_answered", "This survey has been answered already.") from None
     status = 200 if outcome.replay else 201
     return jsonify(status="already_stored" if outcome.replay else "stored",
-                   submission_id=submission_id, survey=slug, version=version.number), status
+                   submission_id=submission_id, survey=slug, version=number), status
 
 
 @bp.get("/openapi.json")

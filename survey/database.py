@@ -7,11 +7,14 @@ busy_timeout cannot help it. Writing transactions therefore start with
 busy_timeout for it), while reads stay deferred so that they never queue.
 """
 
+import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
 
@@ -43,6 +46,12 @@ def init_app(app):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# Threads of one process queue here for SQLite's write lock instead of polling for it in
+# SQLite's busy handler, which sleeps 1, 2, 5, 10 ms... between tries and so leaves the lock
+# idle while writers sleep. Other processes still meet at the busy handler.
+_sqlite_writers = threading.RLock()
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """Run the block in one writing transaction: committed on success, rolled back on error."""
@@ -50,15 +59,31 @@ def write_transaction() -> Iterator[None]:
     if session.in_transaction():
         # Close the read snapshot so the write lock is taken before any read of this block.
         session.commit()
-    session.connection(execution_options={_IMMEDIATE: True})
+    serialize = session.get_bind().dialect.name == "sqlite"
+    if serialize:
+        timeout = current_app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+        if not _sqlite_writers.acquire(timeout=timeout):
+            raise TimeoutError("waited too long for the database's write lock")
     try:
+        session.connection(execution_options={_IMMEDIATE: True})
         yield
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        if serialize:
+            _sqlite_writers.release()
 
 
-def is_sqlite() -> bool:
-    """Whether the current app stores its data in SQLite."""
-    return current_app.extensions["sqlalchemy"].engines[None].dialect.name == "sqlite"
+def insert_unless_exists(model, unique_column: str):
+    """INSERT that does nothing when a row with the same `unique_column` exists
+    (check `rowcount`): one statement instead of a lookup and an insert. Pass the values
+    when executing it; the statement itself is built once per dialect."""
+    return _insert_unless_exists(db.session().get_bind().dialect.name, model, unique_column)
+
+
+@functools.cache
+def _insert_unless_exists(dialect: str, model, unique_column: str):
+    module = sqlite if dialect == "sqlite" else postgresql
+    return module.insert(model).on_conflict_do_nothing(index_elements=[unique_column])

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from survey.database import write_transaction
+from survey.database import insert_unless_exists, write_transaction
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
 
@@ -83,15 +83,19 @@ def submit_response(
     version_id = version.id
     try:
         with write_transaction():
-            if db.session.scalar(select(exists().where(Response.submission_key == response_key))):
+            # One statement stores the response or, for a submission id seen before, nothing.
+            # Core execution on the session's connection: the ORM's bulk path has no rowcount.
+            statement = insert_unless_exists(Response, "submission_key")
+            stored = db.session.connection().execute(statement, {
+                "survey_version_id": version_id, "submission_key": response_key,
+                "language": language, "submitted_on": datetime.now(UTC).date(),
+                "answers": answers, "is_demo": is_demo,
+            }).rowcount
+            if not stored:
                 return Submitted(replay=True)
             if participation_keys and db.session.scalar(
                     select(exists().where(Participation.key.in_(participation_keys)))):
-                raise AlreadyAnswered
-            db.session.add(Response(
-                survey_version_id=version_id, submission_key=response_key, language=language,
-                submitted_on=datetime.now(UTC).date(), answers=answers, is_demo=is_demo,
-            ))
+                raise AlreadyAnswered  # rolls the response back with the transaction
             db.session.add_all(Participation(key=k) for k in participation_keys)
             if draft_hash is not None:
                 db.session.execute(delete(Draft).where(Draft.token_hash == draft_hash))
@@ -115,7 +119,8 @@ def _token_hash(token: str) -> str:
 def start_draft(version: SurveyVersion, language: str, page_id: str,
                 submission_id: str | None = None) -> tuple[Draft, str]:
     """A new draft and its resume token (only the token's hash is stored)."""
-    if not submission_id or not SUBMISSION_ID.match(submission_id):
+    if (not submission_id or not SUBMISSION_ID.match(submission_id)
+            or len(submission_id) > Draft.submission_id.type.length):  # a tampered form
         submission_id = new_submission_id()
     token = secrets.token_urlsafe(24)
     lifetime = timedelta(days=current_app.config["DRAFT_LIFETIME_DAYS"])

@@ -1,9 +1,11 @@
 """Survey catalogue service: loading definitions as versions, finding the current one."""
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager
 
 from survey.database import write_transaction
 from survey.definition import (
@@ -74,12 +76,31 @@ _cache: dict[tuple[int, str], SurveyDefinition] = {}
 
 def get_survey(slug: str) -> Survey | None:
     """The survey with this slug, or None."""
+    if "\x00" in slug:  # no slug holds NUL, and PostgreSQL refuses it even in a query
+        return None
     return db.session.scalar(select(Survey).where(Survey.slug == slug))
 
 
 def current_version(survey: Survey) -> SurveyVersion:
     """The newest version: the one new respondents are given."""
     return survey.versions[-1]
+
+
+def current_version_of(slug: str) -> SurveyVersion | None:
+    """The newest version of the survey `slug`, its survey loaded with it in the same query
+    (no load of every version as `survey.versions` does); None if there is none."""
+    if "\x00" in slug:  # no slug holds NUL, and PostgreSQL refuses it even in a query
+        return None
+    return db.session.scalar(_newest_version(), {"slug": slug})
+
+
+@functools.cache
+def _newest_version():
+    """The query of `current_version_of`, built once (it runs on every API submission)."""
+    return (select(SurveyVersion).join(SurveyVersion.survey)
+            .where(Survey.slug == bindparam("slug"))
+            .options(contains_eager(SurveyVersion.survey))
+            .order_by(SurveyVersion.number.desc()).limit(1))
 
 
 @dataclass(frozen=True)

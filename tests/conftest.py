@@ -14,6 +14,7 @@ from survey.models import Role
 from survey.surveys import load_survey_file, store_definition
 from survey.users import create_user
 from tests.factories import survey_document
+from tests.support import IsolatedClient
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"
@@ -89,6 +90,9 @@ def app(database_uri, app_config, tmp_path):
     """The app on its own fresh database."""
     application = create_app(_config(database_uri, **app_config))
     application.instance_path = str(tmp_path)
+    # Each request in a context of its own, as in production: nothing carries over
+    # through `g` (Flask-Login's user, Flask-WTF's token) between requests or clients.
+    application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
         db.session.remove()

@@ -1,0 +1,201 @@
+"""The measured processes of the findings benchmark (`bench.findings` starts each one).
+
+``python -m bench.findings_probe publish SLUG INSTANCE`` publishes one release with
+`reports.releases.publish_release`, the frame kept under INSTANCE (not the checkout's
+instance folder), and times its stages. ``python -m bench.findings_probe reference SLUG``
+computes the same findings the naive way: `pandas.read_sql` of every response,
+`json.loads` per row, a DataFrame from the list of dicts, the per-option columns derived
+row by row, then the same `compute_finding` + `publish_finding` for every finding.
+
+Both take the database from RESONANZ_SQLALCHEMY_DATABASE_URI, print one JSON document
+on stdout and report their own peak memory (`ru_maxrss`), so that the parent's other
+children (servers, the demo-data loader) do not blur it.
+"""
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from functools import wraps
+
+STAGES = (
+    ("frame_update", "read new responses, parse, write Parquet"),
+    ("frame_load", "read the frame back"),
+    ("findings", "compute_finding + publish_finding (disclosure)"),
+    ("charts", "render_chart (Altair + vl-convert)"),
+)
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+def _timed(owner, name: str, stage: str, seconds: Counter, results: dict) -> None:
+    """Replace owner.name by a wrapper adding its wall time to seconds[stage]."""
+    original = getattr(owner, name)
+
+    @wraps(original)
+    def wrapper(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            result = original(*args, **kwargs)
+        finally:
+            seconds[stage] += time.perf_counter() - began
+        results.setdefault(stage, result)
+        return result
+
+    setattr(owner, name, wrapper)
+
+
+def publish(slug: str, instance: str) -> dict:
+    began = time.perf_counter()
+    from app import create_app
+    from reports import releases
+    from reports.frame import FrameStore
+    from survey.surveys import get_survey
+
+    app = create_app()
+    app.instance_path = instance  # frames under the benchmark's own folder
+    seconds: Counter = Counter()
+    results: dict = {}
+    _timed(FrameStore, "update", "frame_update", seconds, results)
+    _timed(FrameStore, "load", "frame_load", seconds, results)
+    _timed(releases, "publish_finding", "findings", seconds, results)
+    _timed(releases, "render_chart", "charts", seconds, results)
+    with app.app_context():
+        survey = get_survey(slug)
+        startup = time.perf_counter() - began
+        rss_before = _peak_rss_mb()
+        cpu, wall = time.process_time(), time.perf_counter()
+        release = releases.publish_release(survey)
+        wall = time.perf_counter() - wall
+        cpu = time.process_time() - cpu
+        document = {
+            "seconds": round(wall, 3),
+            "cpu_seconds": round(cpu, 3),
+            "stages": {stage: round(seconds[stage], 3) for stage, _what in STAGES},
+            "other_seconds": round(wall - sum(seconds.values()), 3),
+            "startup_seconds": round(startup, 3),
+            "responses_read": results.get("frame_update"),
+            "release": release.number,
+            "responses": release.responses,
+            "findings_published": sum(1 for f in release.findings if f["published"]),
+            "findings": len(release.findings),
+            "charts": sum(len(by_language) for by_language in release.charts.values()),
+            "peak_rss_mb_before": rss_before,
+        }
+    document["peak_rss_mb"] = _peak_rss_mb()
+    return document
+
+
+def _naive_frame(rows, answers: list[dict], definition):
+    """The frame of `reports.columns`, built the obvious way from parsed answers."""
+    import numpy as np
+    import pandas as pd
+
+    from reports.columns import frame_columns
+
+    raw = pd.DataFrame(answers)
+    columns = {}
+    frame = pd.DataFrame({
+        "response_id": rows["id"].to_numpy(),
+        "version": rows["version"].to_numpy(dtype=np.int32),
+        "submitted_on": pd.to_datetime(rows["submitted_on"]),
+        "is_demo": rows["is_demo"].astype(bool).to_numpy(),
+    })
+    for spec in frame_columns(definition):
+        question = definition.question(spec.question_id)
+        values = raw[spec.question_id] if spec.question_id in raw else pd.Series(
+            [None] * len(raw), dtype=object)
+        if spec.kind == "number":
+            columns[spec.question_id] = pd.to_numeric(values).astype(float).to_numpy()
+        elif spec.kind == "choice":
+            columns[spec.question_id] = pd.Categorical(values, categories=question.choice_ids())
+        elif spec.kind == "matrix":
+            for name, row in zip(spec.columns, spec.parts, strict=True):
+                cells = [answer.get(row) if isinstance(answer, dict) else None
+                         for answer in values]
+                columns[name] = pd.Categorical(cells, categories=question.choice_ids())
+        elif spec.kind == "multi":
+            for name, part in zip(spec.columns, spec.parts, strict=True):
+                columns[name] = pd.array([part in answer if isinstance(answer, list) else None
+                                           for answer in values], dtype="boolean")
+        else:  # ranking: the place, 1 = best
+            for name, part in zip(spec.columns, spec.parts, strict=True):
+                places = [(answer.index(part) + 1 if part in answer else None)
+                          if isinstance(answer, list) else None for answer in values]
+                columns[name] = pd.array(places, dtype="Int8")
+    return pd.concat([frame, pd.DataFrame(columns)], axis=1)
+
+
+def reference(slug: str) -> dict:
+    began = time.perf_counter()
+    import pandas as pd
+    from sqlalchemy import text
+
+    from app import create_app
+    from reports.publication import publish_finding
+    from survey.extensions import db
+    from survey.surveys import current_version, definition_of, get_survey
+
+    app = create_app()
+    with app.app_context():
+        survey = get_survey(slug)
+        definition = definition_of(current_version(survey))
+        numbers = {v.id: v.number for v in survey.versions}
+        settings = {"k": app.config["DISCLOSURE_K"], "min_publish_n": app.config["MIN_PUBLISH_N"]}
+        startup = time.perf_counter() - began
+        rss_before = _peak_rss_mb()
+        stages = {}
+        cpu, wall = time.process_time(), time.perf_counter()
+        mark = wall
+        with db.engine.connect() as connection:
+            rows = pd.read_sql(text(
+                "SELECT r.id, r.survey_version_id, r.submitted_on, r.is_demo, r.answers "
+                "FROM response r JOIN survey_version v ON v.id = r.survey_version_id "
+                "WHERE v.survey_id = :survey ORDER BY r.id"),
+                connection, params={"survey": survey.id})
+        stages["read_sql"], mark = time.perf_counter() - mark, time.perf_counter()
+        answers = [json.loads(document) for document in rows["answers"]]
+        rows["version"] = rows["survey_version_id"].map(numbers)
+        stages["json_loads"], mark = time.perf_counter() - mark, time.perf_counter()
+        frame = _naive_frame(rows, answers, definition)
+        stages["frame"], mark = time.perf_counter() - mark, time.perf_counter()
+        findings = [publish_finding(frame, definition, finding, **settings)
+                    for finding in definition.findings]
+        stages["findings"] = time.perf_counter() - mark
+        wall = time.perf_counter() - wall
+        cpu = time.process_time() - cpu
+    return {
+        "seconds": round(wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "stages": {stage: round(value, 3) for stage, value in stages.items()},
+        "startup_seconds": round(startup, 3),
+        "responses": len(frame),
+        "findings": json.loads(json.dumps(findings)),  # as a release stores them
+        "peak_rss_mb_before": rss_before,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.findings_probe")
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("publish")
+    command.add_argument("slug")
+    command.add_argument("instance")
+    command = commands.add_parser("reference")
+    command.add_argument("slug")
+    options = parser.parse_args(argv)
+    if options.command == "publish":
+        document = publish(options.slug, options.instance)
+    else:
+        document = reference(options.slug)
+    json.dump(document, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
