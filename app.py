@@ -50,9 +50,14 @@ def create_app(config=None):
     app.cli.add_command(cli.user_cli)
 
     from reports import cli as reports_cli
+    from reports import exports_web
     from reports import views as findings
+    from survey import admin
 
     findings.init_app(app)
+    exports_web.init_app(app)
+    app.register_blueprint(admin.bp)
     app.cli.add_command(reports_cli.demo_data_command)
     app.cli.add_command(reports_cli.release_cli)
+    app.cli.add_command(reports_cli.export_command)
     return app
