@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from reports.demo import generate, insert_demo_responses, purge_demo_responses
 from reports.export import FORMATS, TEXT_POLICIES, ExportError, run_export
-from reports.releases import publish_release
+from reports.releases import ReleaseError, publish_release
 from survey.surveys import current_version, definition_of, get_survey
 
 release_cli = AppGroup("release", help="Publish findings in releases.")
@@ -50,7 +50,10 @@ def demo_data_command(slug, count, seed, purge):
 def publish_command(slug):
     """Compute every declared finding now and store it as a new, immutable release."""
     survey = _survey_or_fail(slug)
-    release = publish_release(survey)
+    try:
+        release = publish_release(survey)
+    except ReleaseError as error:
+        raise click.ClickException(str(error)) from None
     published = sum(1 for f in release.findings if f["published"])
     click.echo(f"{slug}: release {release.number} from {release.responses} responses; "
                f"{published} of {len(release.findings)} findings published")

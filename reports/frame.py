@@ -1,20 +1,33 @@
-"""Responses to a tidy columnar frame, kept on disk as Parquet and updated incrementally.
+"""Responses to a tidy columnar frame, kept on disk and updated incrementally.
 
 Answers are stored as one JSON document per response. Parsing a million of them
 in Python is slow, so the database concatenates them into newline-delimited JSON
-(one round trip per chunk, with the response's id, version, day and demo flag
-merged into each document) and Arrow's JSON reader parses that in C++ against
-a schema made from the definition. `reports.columns` describes the result.
+(one round trip per chunk) and Arrow's JSON reader parses that in C++ against a
+schema made from the definition. The response's id, version, day and demo flag
+come with each chunk as CSV lines in the same order (SQLite), or merged into
+each document (PostgreSQL). `reports.columns` describes the result.
 
-On disk, `instance/frames/<slug>/` holds one Parquet part per build step and
-`state.json` (the last response id read and the definition hash the columns
-were made for). A build reads only responses newer than the last id; a new
-survey version (new columns) starts afresh.
+On disk, `instance/frames/<slug>/` holds one part per build step, an Arrow IPC
+(Feather v2) file, and `state.json` (the last response id read and the definition
+hash the columns were made for). A build reads only responses newer than the
+last id; a new survey version (new columns) starts afresh. Parts are Arrow files
+rather than Parquet because every publish reads the whole frame back: memory-mapped
+Arrow costs next to nothing to read or write, while Parquet's encoding and decoding
+took seconds per million rows. Parts of older stores written as Parquet
+(`*.parquet`) are still read.
+
+Speed (a million responses): the next chunk is fetched from the database in a
+helper thread while Arrow parses the current one (the database driver and Arrow
+release the GIL), and a store keeps the chunks it has just built in memory, so
+that loading right after an update reads only older parts.
 """
 
 import io
 import json
+import queue
 import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +35,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.feather as feather
 import pyarrow.json as pa_json
-import pyarrow.parquet as pq
 from sqlalchemy import text
 
 from reports.columns import QuestionColumns, frame_columns
@@ -32,18 +46,29 @@ from survey.definition import SurveyDefinition
 CHUNK_ROWS = 200_000
 MAX_PARTS = 16
 _META = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.string(), "__demo": pa.int64()}
+_META_CSV = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.date32(), "__demo": pa.int64()}
+PART_SUFFIX = ".arrow"
 
+# SQLite hands the stored documents over as they are, and the metadata as CSV lines in the
+# same order (an empty field for a missing day), in one pass: merging the metadata into each
+# document with json_set parsed and re-serialised every document, which cost about as much
+# as Arrow's parse. `+survey_version_id` keeps the planner off the version index: with it,
+# every chunk sorted all remaining responses (a temporary B-tree) instead of walking the
+# rowid from :after in order.
 _SQLITE_CHUNK = text("""
-    SELECT group_concat(doc, char(10)), count(*), max(id) FROM (
-        SELECT id, json_set(answers, '$.__id', id, '$.__v', survey_version_id,
-                            '$.__d', submitted_on, '$.__demo', is_demo) AS doc
+    SELECT CAST(group_concat(coalesce(answers, '{}'), char(10)) AS BLOB),
+           CAST(group_concat(id || ',' || survey_version_id || ',' || coalesce(submitted_on, '')
+                             || ',' || coalesce(is_demo, ''), char(10)) AS BLOB),
+           count(*), max(id)
+    FROM (
+        SELECT id, survey_version_id, submitted_on, is_demo, answers
         FROM response
-        WHERE survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
+        WHERE +survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
           AND id > :after
         ORDER BY id LIMIT :limit)
 """)
 _POSTGRES_CHUNK = text("""
-    SELECT string_agg(doc, E'\\n' ORDER BY id), count(*), max(id) FROM (
+    SELECT string_agg(doc, E'\\n' ORDER BY id), NULL, count(*), max(id) FROM (
         SELECT id, (answers::jsonb || jsonb_build_object(
                     '__id', id, '__v', survey_version_id,
                     '__d', submitted_on::text, '__demo', is_demo::int))::text AS doc
@@ -97,6 +122,18 @@ def _list_positions(values: pa.ChunkedArray | pa.Array):
     return parents, positions, flat
 
 
+def _list_codes(values: pa.ChunkedArray | pa.Array, parts: tuple[str, ...]):
+    """(row index, position in its list, index in `parts` or -1) of every list element."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    flat = pc.list_flatten(values)
+    codes = pc.index_in(flat, value_set=pa.array(list(parts), pa.string()))
+    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False)
+    parents = pc.list_parent_indices(values).to_numpy()
+    offsets = values.offsets.to_numpy()
+    positions = np.arange(len(flat)) - (offsets[parents] - offsets[0])
+    return parents, positions, codes
+
+
 def _question_frame(spec: QuestionColumns, column: pa.ChunkedArray, choices) -> dict:
     rows = len(column)
     answered = column.is_valid().to_numpy(zero_copy_only=False)
@@ -108,19 +145,22 @@ def _question_frame(spec: QuestionColumns, column: pa.ChunkedArray, choices) -> 
         combined = column.combine_chunks()
         return {name: _categorical(combined.field(row), choices)
                 for name, row in zip(spec.columns, spec.parts, strict=True)}
-    parents, positions, flat = _list_positions(column)
-    result = {}
-    for name, part in zip(spec.columns, spec.parts, strict=True):
-        hit = flat == part
-        if spec.kind == "multi":
-            chosen = np.zeros(rows, dtype=bool)
-            chosen[parents[hit]] = True
-            result[name] = pd.arrays.BooleanArray(chosen, ~answered)
-        else:  # ranking: the place, 1 = best
-            place = np.zeros(rows, dtype=np.int8)
-            place[parents[hit]] = positions[hit] + 1
-            result[name] = pd.arrays.IntegerArray(place, ~answered | (place == 0))
-    return result
+    # Every element matched against the parts once (as codes, no Python strings); one
+    # column of a Fortran-ordered array per part. Where a list holds a part twice, the
+    # later element wins, as an assignment in list order does.
+    parents, positions, codes = _list_codes(column, spec.parts)
+    hit = codes >= 0
+    parents, positions, codes = parents[hit], positions[hit], codes[hit]
+    unanswered = ~answered
+    if spec.kind == "multi":
+        chosen = np.zeros((rows, len(spec.parts)), dtype=bool, order="F")
+        chosen[parents, codes] = True
+        return {name: pd.arrays.BooleanArray(chosen[:, index], unanswered.copy())
+                for index, name in enumerate(spec.columns)}
+    places = np.zeros((rows, len(spec.parts)), dtype=np.int8, order="F")  # ranking: 1 = best
+    places[parents, codes] = positions + 1
+    return {name: pd.arrays.IntegerArray(places[:, index], unanswered | (places[:, index] == 0))
+            for index, name in enumerate(spec.columns)}
 
 
 def _choices(definition: SurveyDefinition, spec: QuestionColumns) -> list[str]:
@@ -128,21 +168,53 @@ def _choices(definition: SurveyDefinition, spec: QuestionColumns) -> list[str]:
     return question.choice_ids() if spec.kind in ("choice", "matrix") else []
 
 
-def parse_documents(ndjson: bytes, source: FrameSource) -> pd.DataFrame:
-    """Newline-delimited answer documents to the tidy frame of `reports.columns`."""
-    specs = frame_columns(source.definition)
-    table = pa_json.read_json(
+def _read_json(ndjson: bytes, schema: pa.Schema) -> pa.Table:
+    if not ndjson.strip():  # Arrow refuses an empty input
+        return schema.empty_table()
+    return pa_json.read_json(
         io.BytesIO(ndjson),
         read_options=pa_json.ReadOptions(block_size=16 << 20),
-        parse_options=pa_json.ParseOptions(explicit_schema=arrow_schema(specs),
+        parse_options=pa_json.ParseOptions(explicit_schema=schema,
                                            unexpected_field_behavior="ignore"),
     )
+
+
+def _read_meta(meta: bytes) -> pa.Table:
+    """CSV lines `id,version id,day,demo flag` as a table with the columns of `_META`."""
+    if not meta.strip():
+        return pa.schema(list(_META_CSV.items())).empty_table()
+    return pa_csv.read_csv(
+        io.BytesIO(meta),
+        read_options=pa_csv.ReadOptions(column_names=list(_META_CSV)),
+        convert_options=pa_csv.ConvertOptions(column_types=_META_CSV),
+    )
+
+
+def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = None,
+                    ) -> pd.DataFrame:
+    """Newline-delimited answer documents to the tidy frame of `reports.columns`.
+
+    Each document carries its response's id, version id, day and demo flag as `__id`,
+    `__v`, `__d` and `__demo`, unless `meta` gives them: one CSV line `id,version id,
+    day,demo flag` per document, in the same order.
+    """
+    specs = frame_columns(source.definition)
+    schema = arrow_schema(specs)
+    if meta is None:
+        table = _read_json(ndjson, schema)
+        info = table
+    else:
+        table = _read_json(ndjson, pa.schema([f for f in schema if f.name not in _META]))
+        info = _read_meta(meta)
+        if info.num_rows != table.num_rows:
+            raise ValueError(f"{table.num_rows} answer documents but {info.num_rows} "
+                             "lines of metadata")
     versions = pd.Series(source.version_numbers)
     data = {
-        "response_id": table["__id"].to_numpy(),
-        "version": versions.reindex(table["__v"].to_numpy()).to_numpy(dtype=np.int32),
-        "submitted_on": pd.to_datetime(table["__d"].to_numpy(zero_copy_only=False)),
-        "is_demo": table["__demo"].to_numpy(zero_copy_only=False).astype(bool),
+        "response_id": info["__id"].to_numpy(),
+        "version": versions.reindex(info["__v"].to_numpy()).to_numpy(dtype=np.int32),
+        "submitted_on": _days(info["__d"]),
+        "is_demo": info["__demo"].to_numpy(zero_copy_only=False).astype(bool),
     }
     for spec in specs:
         data.update(_question_frame(spec, table[spec.question_id],
@@ -150,16 +222,81 @@ def parse_documents(ndjson: bytes, source: FrameSource) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def read_chunks(connection, source: FrameSource, after: int):
-    """(newest id, frame) for each chunk of responses with an id above `after`."""
+def _days(values: pa.ChunkedArray) -> np.ndarray:
+    """Days (ISO strings "YYYY-MM-DD" or date32) as datetime64[us], NaT where missing."""
+    try:  # parsed by Arrow; Python strings only if a value is not a plain date
+        days = values.cast(pa.date32()).cast(pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_datetime(values.to_numpy(zero_copy_only=False)).to_numpy()
+    return days.to_numpy().astype("datetime64[us]")
+
+
+def _fetch_chunks(connection, source: FrameSource, after: int,
+                  ) -> Iterator[tuple[bytes, bytes | None, int]]:
+    """(documents, metadata or None, newest id) for each chunk of responses with an id above
+    `after`, as `parse_documents` takes them."""
     query = _SQLITE_CHUNK if connection.dialect.name == "sqlite" else _POSTGRES_CHUNK
     while True:
-        documents, count, newest = connection.execute(
+        documents, meta, count, newest = connection.execute(
             query, {"survey": source.survey_id, "after": after, "limit": CHUNK_ROWS}).one()
         if not count:
             return
-        yield newest, parse_documents(documents.encode(), source)
+        if isinstance(documents, str):
+            documents = documents.encode()
+        yield documents, meta, newest
         after = newest
+
+
+_END = object()
+
+
+def _ahead(items: Iterator) -> Iterator:
+    """`items`, each produced in a helper thread while the previous one is consumed."""
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as error:  # raised again in the consumer
+            put((None, error))
+            return
+        put((_END, None))
+
+    worker = threading.Thread(target=produce, name="frame-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def read_chunks(connection, source: FrameSource, after: int):
+    """(newest id, frame) for each chunk of responses with an id above `after`.
+
+    The database reads the next chunk (in a helper thread, on `connection`) while this
+    one is parsed; the caller must not use `connection` until the iteration ends.
+    """
+    for documents, meta, newest in _ahead(_fetch_chunks(connection, source, after)):
+        yield newest, parse_documents(documents, source, meta)
 
 
 def empty_frame(source: FrameSource) -> pd.DataFrame:
@@ -168,11 +305,12 @@ def empty_frame(source: FrameSource) -> pd.DataFrame:
 
 
 class FrameStore:
-    """The on-disk frame of one survey: Parquet parts and the state they were built to."""
+    """The on-disk frame of one survey: its parts and the state they were built to."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.state_file = self.folder / "state.json"
+        self._built: dict[tuple[str, str], pd.DataFrame] = {}  # (hash, part) -> frame
 
     def state(self) -> dict:
         if not self.state_file.exists():
@@ -187,32 +325,49 @@ class FrameStore:
             state = {"definition_hash": source.definition_hash, "last_id": 0, "parts": []}
         self.folder.mkdir(parents=True, exist_ok=True)
         added = 0
+        built = {}
         for newest, chunk in read_chunks(connection, source, state["last_id"]):
-            name = f"part-{state['last_id'] + 1:012d}-{newest:012d}.parquet"
-            chunk.to_parquet(self.folder / name, index=False)
+            name = f"part-{state['last_id'] + 1:012d}-{newest:012d}{PART_SUFFIX}"
+            _write_part(chunk, self.folder / name)
+            built[name] = chunk
             state["parts"].append(name)
             state["last_id"] = newest
             added += len(chunk)
         if len(state["parts"]) > MAX_PARTS:
             state["parts"] = self._compact(state["parts"])
         self._save(state)
+        self._built = {(state["definition_hash"], name): frame for name, frame in built.items()
+                       if name in state["parts"]}
         return added
 
     def load(self, source: FrameSource, up_to_id: int | None = None) -> pd.DataFrame:
         """The whole frame (optionally only responses up to an id)."""
-        parts = [self.folder / name for name in self.state().get("parts", [])]
-        if not parts:
+        state = self.state()
+        names = state.get("parts", [])
+        if not names:
             return empty_frame(source)
-        frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        built = [self._built.get((state["definition_hash"], name)) for name in names]
+        frames, stored = [], []  # runs of parts on disk are read as one table
+        for name, frame in zip(names, built, strict=True):
+            if frame is None:
+                stored.append(self.folder / name)
+                continue
+            if stored:
+                frames.append(_read_parts(stored))
+                stored = []
+            frames.append(frame)
+        if stored:
+            frames.append(_read_parts(stored))
+        frame = pd.concat(frames, ignore_index=True)
         if up_to_id is not None:
             frame = frame[frame["response_id"] <= up_to_id]
         return frame
 
     def _compact(self, parts: list[str]) -> list[str]:
-        tables = [pq.read_table(self.folder / name) for name in parts]
-        first, last = parts[0].split("-")[1], parts[-1].split("-")[2]
-        name = f"part-{first}-{last}"
-        pq.write_table(pa.concat_tables(tables), self.folder / f"{name}.tmp")
+        frame = pd.concat([_read_part(self.folder / name) for name in parts], ignore_index=True)
+        first, last = parts[0].split("-")[1], parts[-1].split("-")[2].split(".")[0]
+        name = f"part-{first}-{last}{PART_SUFFIX}"
+        _write_part(frame, self.folder / f"{name}.tmp")
         (self.folder / f"{name}.tmp").rename(self.folder / name)
         for old in parts:
             if old != name:
@@ -223,3 +378,24 @@ class FrameStore:
         temporary = self.state_file.with_suffix(".tmp")
         temporary.write_text(json.dumps(state))
         temporary.replace(self.state_file)
+
+
+def _write_part(chunk: pd.DataFrame, path: Path) -> None:
+    """One part as an uncompressed Arrow IPC file, with the pandas column types."""
+    feather.write_feather(chunk, path, compression="uncompressed")
+
+
+def _read_part(path: Path) -> pd.DataFrame:
+    """One part (memory-mapped), with the column types it was written with."""
+    return _read_parts([path])
+
+
+def _read_parts(paths: list[Path]) -> pd.DataFrame:
+    """Parts in order as one frame. Arrow files are memory-mapped and joined as Arrow
+    tables (their categoricals share the definition's categories), then converted once."""
+    if any(path.suffix == ".parquet" for path in paths):  # written before parts were Arrow
+        return pd.concat([pd.read_parquet(path) if path.suffix == ".parquet" else
+                          feather.read_table(path, memory_map=True).to_pandas()
+                          for path in paths], ignore_index=True)
+    return pa.concat_tables([feather.read_table(path, memory_map=True)
+                             for path in paths]).to_pandas()

@@ -29,7 +29,8 @@ class Release(db.Model):
     definition_hash: Mapped[str] = mapped_column(String(64))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # k, min n
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    charts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)  # finding → language → SVG
+    # finding → language → SVG; loaded only when read (the chart images), not with every page
+    charts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, deferred=True)
     survey: Mapped[Survey] = relationship()
 
     def finding(self, finding_id: str) -> dict[str, Any] | None:

@@ -80,7 +80,7 @@ def finding_title(definition: SurveyDefinition, finding_id: str, language: str) 
 
 
 def _percent(share: float | None) -> str:
-    return format_percent(share, "#,##0%") if share is not None else "–"
+    return format_percent(share) if share is not None else "–"  # "67%" in English, "67 %" in German
 
 
 def _count_cell(count, status, k) -> Cell:
@@ -172,8 +172,12 @@ def summary_sentence(published: dict[str, Any], definition: SurveyDefinition,
                  share=_percent(table["agree_share"]), n=format_decimal(table["base"]),
                  low=_percent(low), high=_percent(high))
     if kind in ("distribution", "likert_summary"):
+        # Withheld cells count at most as much as the largest shown non-zero one; with none
+        # shown, no answer can be named the most frequent (a shown 0% would be false).
         shown = [(share, option) for option, share in zip(table["labels"], table["shares"],
-                                                          strict=True) if share is not None]
+                                                          strict=True) if share]
+        if not shown:
+            return _("The summary is withheld because a small group would show in it.")
         share, option = max(shown)
         return _("The most frequent answer of %(n)s respondents is “%(answer)s” (%(share)s).",
                  n=n, answer=option_label(definition, question, option, language),
@@ -186,7 +190,7 @@ def summary_sentence(published: dict[str, Any], definition: SurveyDefinition,
                  "lies between %(q1)s and %(q3)s.", n=n, median=_number(table["median"]),
                  q1=_number(table["q1"]), q3=_number(table["q3"]))
     first = table["labels"][0]
-    return _("%(n)s respondents put “%(item)s” first overall (highest Borda score).",
+    return _("Across %(n)s respondents, “%(item)s” ranks highest (Borda score).",
              n=n, item=option_label(definition, question, first, language))
 
 

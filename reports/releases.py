@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from reports.charts import render_chart
 from reports.frame import FrameSource, FrameStore
@@ -41,9 +42,25 @@ def current_frame(survey: Survey):
     return source, store.load(source)
 
 
+class ReleaseError(ValueError):
+    """A release cannot be published now; the message says why."""
+
+
 def publish_release(survey: Survey) -> Release:
-    """Compute, protect and chart every declared finding; store them as a new release."""
+    """Compute, protect and chart every declared finding; store them as a new release.
+
+    Two releases differing by a few responses would show, by subtraction, what those few
+    answered; so a new release needs at least DISCLOSURE_K responses newer than the last.
+    """
     source, frame = current_frame(survey)
+    previous = latest_release(survey)
+    if previous is not None:
+        newer = int((frame["response_id"] > previous.last_response_id).sum())
+        needed = current_app.config["DISCLOSURE_K"]
+        if newer < needed:
+            raise ReleaseError(
+                f"only {newer} responses arrived since release {previous.number}; a new "
+                f"release needs at least {needed}, or it would show what those few answered")
     definition = source.definition
     settings = {"k": current_app.config["DISCLOSURE_K"],
                 "min_publish_n": current_app.config["MIN_PUBLISH_N"]}
@@ -84,6 +101,15 @@ def release_by_number(survey: Survey, number: int) -> Release | None:
 
 
 def releases_of(survey: Survey) -> list[Release]:
-    """Every release of a survey, newest first."""
+    """Every release of a survey, newest first (their numbers and times: the other columns
+    are loaded when read)."""
     return list(db.session.scalars(select(Release).where(Release.survey_id == survey.id)
+                                   .options(load_only(Release.number, Release.created_at))
                                    .order_by(Release.number.desc())))
+
+
+def surveys_with_releases() -> list[Survey]:
+    """Surveys that have published findings, open or closed, by slug."""
+    published = select(Release.survey_id)
+    return list(db.session.scalars(select(Survey).where(Survey.id.in_(published))
+                                   .order_by(Survey.slug)))

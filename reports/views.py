@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -23,7 +24,14 @@ from reports.presentation import (
     method_text,
     summary_sentence,
 )
-from reports.releases import latest_release, publish_release, release_by_number, releases_of
+from reports.releases import (
+    ReleaseError,
+    latest_release,
+    publish_release,
+    release_by_number,
+    releases_of,
+    surveys_with_releases,
+)
 from survey.discussion.comments import read_thread
 from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
@@ -47,9 +55,10 @@ def _survey_or_404(slug):
 
 def _chosen_release(survey):
     """The release named by ?release=N, else the latest; None when nothing is published."""
-    number = request.args.get("release", type=int)
-    if number is None:
+    given = request.args.get("release")
+    if given is None:
         return latest_release(survey)
+    number = int(given) if given.isascii() and given.isdigit() and len(given) < 10 else 0
     if not 0 < number <= MAX_RELEASE_NUMBER:  # a larger int overflows the database's integer
         abort(404)
     release = release_by_number(survey, number)
@@ -69,7 +78,7 @@ def _release_definition(release):
 def index():
     """Every survey with the findings of its latest release."""
     listing = []
-    for survey in open_surveys():
+    for survey in listed_surveys():
         release = latest_release(survey)
         if release is None:
             listing.append((survey, None, None, None))
@@ -77,6 +86,13 @@ def index():
         definition = _release_definition(release)
         listing.append((survey, release, definition, survey_language(definition)))
     return render_template("findings/index.html", listing=listing, title=finding_title)
+
+
+def listed_surveys():
+    """Surveys on the findings page: the open ones and any with published findings."""
+    surveys = {s.slug: s for s in open_surveys()}
+    surveys.update((s.slug, s) for s in surveys_with_releases())
+    return [surveys[slug] for slug in sorted(surveys)]
 
 
 def _published_finding(release, finding_id):
@@ -124,7 +140,9 @@ def chart(slug, finding_id):
     charts = release.charts.get(finding_id) or abort(404)
     svg = charts.get(survey_language(definition)) or next(iter(charts.values()))
     response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    # A chart of a named release never changes; "the latest" does with the next release.
+    response.headers["Cache-Control"] = ("public, max-age=86400, immutable"
+                                         if request.args.get("release") else "no-cache")
     return response
 
 
@@ -157,7 +175,13 @@ def publish(slug):
     if not current_user.has_role(Role.MODERATOR):
         abort(403)
     survey = _survey_or_404(slug)
-    release = publish_release(survey)
+    try:
+        release = publish_release(survey)
+    except ReleaseError:
+        flash(_("Not published: a new release needs at least %(k)d responses more than the "
+                "last one, or it would show what those few people answered.",
+                k=current_app.config["DISCLOSURE_K"]), "error")
+        return redirect(url_for("findings.index"))
     flash(_("Release %(number)d is published.", number=release.number), "success")
     return redirect(url_for("findings.index"))
 
@@ -190,7 +214,7 @@ def findings_api(slug):
 def latest_findings(limit: int = 6) -> list[tuple]:
     """(survey, release, finding, title) of the newest published findings, for the home page."""
     items = []
-    for survey in open_surveys():
+    for survey in surveys_with_releases():
         release = latest_release(survey)
         if release is None:
             continue

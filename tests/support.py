@@ -68,6 +68,9 @@ def url_map_rules():
     return rules
 
 
+_ISOLATED: contextvars.ContextVar = contextvars.ContextVar("isolated_client", default=None)
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets a fresh app context, as in production.
 
@@ -83,11 +86,20 @@ class IsolatedClient(FlaskClient):
         # context is not seen; the same one, so Flask can close what a request left pushed.
         self._isolated = contextvars.Context()
 
+    def _in_isolation(self, call, *args, **kwargs):
+        if contextvars.copy_context().get(_ISOLATED) is self:  # a redirect being followed
+            return call(*args, **kwargs)
+        return self._isolated.run(self._marked, call, *args, **kwargs)
+
+    def _marked(self, call, *args, **kwargs):
+        _ISOLATED.set(self)
+        return call(*args, **kwargs)
+
     def open(self, *args, **kwargs):
-        return self._isolated.run(super().open, *args, **kwargs)
+        return self._in_isolation(super().open, *args, **kwargs)
 
     def __exit__(self, *exc_info):
-        return self._isolated.run(super().__exit__, *exc_info)
+        return self._in_isolation(super().__exit__, *exc_info)
 
 
 def isolated_client(app) -> IsolatedClient:

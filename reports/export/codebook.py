@@ -215,7 +215,8 @@ def disclosure_document(layout: Layout, plan: Plan, *, slug: str, fmt: str, data
                                          "exports share none",
                         "never_exported": NEVER_EXPORTED},
         "dates": "submission day coarsened to the month (YYYY-MM)",
-        "row_order": f"random within each chunk of {chunk_rows:,} responses",
+        "row_order": f"random: blocks of {chunk_rows:,} responses in random order, and the "
+                     "rows of each block shuffled",
     }
 
 

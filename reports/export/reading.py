@@ -134,6 +134,19 @@ def raw_chunks(engine, selection: Selection, rows: int) -> Iterator[tuple[bytes,
                 params["after"] = newest
 
 
+def parsed_chunks(engine, selection: Selection, schema: pa.Schema,
+                  rows: int) -> Iterator[pa.Table]:
+    """The selected responses in parsed chunks (`parse_chunk`): while the caller works on
+    one, the next is parsed and the one after it read, each in a thread of its own."""
+    raw = read_ahead(raw_chunks(engine, selection, rows))
+    parsed = read_ahead(parse_chunk(documents, meta, schema) for documents, meta, _n in raw)
+    try:
+        yield from parsed
+    finally:
+        parsed.close()  # first the parsing thread, which reads from `raw`
+        raw.close()
+
+
 _DONE = object()
 
 

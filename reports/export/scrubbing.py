@@ -15,14 +15,15 @@ from collections.abc import Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+_URL_END = r"[^\s<>\"'.,;:!?()\[\]]"  # a URL does not end in punctuation
 PATTERNS: tuple[tuple[str, str, str], ...] = (
     ("email", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+", "[email]"),
-    ("url", r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"']+", "[url]"),
-    ("url", r"(?i)\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}\b(?:/[^\s<>\"']*)?",
-     "[url]"),
+    ("url", r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"']*" + _URL_END, "[url]"),
+    ("url", r"(?i)\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}\b"
+            r"(?:/(?:[^\s<>\"']*" + _URL_END + ")?)?", "[url]"),
     ("iban", r"(?i)\b[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,4})?\b", "[iban]"),
     ("phone", r"(?:\+|\b00|\()?[0-9](?:[ /().\-]{0,2}[0-9]){6,}", "[phone]"),
-    ("handle", r"(^|[^A-Za-z0-9_.@\[])@[A-Za-z0-9_.]{2,30}", r"\1[handle]"),
+    ("handle", r"(^|[^A-Za-z0-9_.@\[])@[A-Za-z0-9_][A-Za-z0-9_.]{0,28}[A-Za-z0-9_]", r"\1[handle]"),
 )
 NAME_PLACEHOLDER = "[name]"
 _NAMES_PER_PATTERN = 400

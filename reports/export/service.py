@@ -15,7 +15,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -43,8 +43,7 @@ from reports.export.reading import (
     CHUNK_ROWS,
     Selection,
     count_selected,
-    parse_chunk,
-    raw_chunks,
+    parsed_chunks,
     read_ahead,
     reading_schema,
 )
@@ -243,18 +242,16 @@ def _read_and_spill(preparer: RowPreparer, selection: Selection, spill: Path, ch
     read = 0
     with pa.OSFile(str(spill), "wb") as sink, \
             pa.ipc.new_file(sink, preparer.schema) as spill_writer:
-        # Three stages at once: the database joins a chunk, Arrow parses the one before,
-        # and this thread converts and spills the one before that.
-        raw = read_ahead(raw_chunks(db.engine, selection, chunk_rows))
-        for chunk in read_ahead(parse_chunk(documents, meta, schema)
-                                for documents, meta, _count in raw):
-            batch = preparer.prepare(chunk)
-            del chunk
-            spill_writer.write_batch(batch)
-            for question_id, parts in codes.items():
-                parts.append(batch.column(question_id).to_numpy().astype(np.int16))
-            read += batch.num_rows
-            progress(read)
+        # While this thread converts and spills a chunk, the next ones are parsed and read.
+        with closing(parsed_chunks(db.engine, selection, schema, chunk_rows)) as chunks:
+            for chunk in chunks:
+                batch = preparer.prepare(chunk)
+                del chunk
+                spill_writer.write_batch(batch)
+                for question_id, parts in codes.items():
+                    parts.append(batch.column(question_id).to_numpy().astype(np.int16))
+                read += batch.num_rows
+                progress(read)
     return [np.concatenate(parts) if parts else np.zeros(0, np.int16)
             for parts in codes.values()], read
 
@@ -275,11 +272,12 @@ def _write_released(finisher: RowFinisher, files: "_Files", fmt: str, layout: La
         with pa.OSFile(str(files.spill), "rb") as source:
             reader = pa.ipc.open_file(source)
             order = finisher.rng.permutation(reader.num_record_batches)
-            for rows, table in read_ahead(_finished(reader, order, finisher)):
-                writer.write(table)
-                written += table.num_rows
-                done += rows
-                progress(done)
+            with closing(read_ahead(_finished(reader, order, finisher))) as finished:
+                for rows, table in finished:  # the next batch is finished while one is written
+                    writer.write(table)
+                    written += table.num_rows
+                    done += rows
+                    progress(done)
     except BaseException:
         _close_quietly(writer)
         raise

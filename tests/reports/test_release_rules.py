@@ -1,0 +1,55 @@
+"""Releases cannot be differenced: a new one needs at least k new responses."""
+
+import pytest
+from sqlalchemy import func, select
+
+from reports.models import Release
+from reports.releases import ReleaseError
+from survey.extensions import db
+from survey.models import Role
+from tests.reports.releasing import add_answer_sets, balanced, memoize_charts, publish
+
+SLUG = "test-survey"
+
+
+@pytest.fixture
+def published_once(make_survey, monkeypatch):
+    memoize_charts(monkeypatch)
+    make_survey()
+    add_answer_sets(SLUG, balanced(30))
+    publish(SLUG)
+    return SLUG
+
+
+def releases() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count(Release.id)))
+
+
+def test_a_release_one_response_after_the_last_is_refused(published_once):
+    add_answer_sets(SLUG, balanced(1))
+    with pytest.raises(ReleaseError, match="at least 5"):
+        publish(SLUG)
+    assert releases() == 1
+
+
+def test_a_release_k_responses_after_the_last_is_published(published_once):
+    add_answer_sets(SLUG, balanced(5))
+    assert publish(SLUG).number == 2
+    assert releases() == 2
+
+
+def test_the_cli_refuses_with_one_line(app, published_once):
+    result = app.test_cli_runner().invoke(args=["release", "publish", SLUG])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: only 0 responses arrived since release 1; a new release needs at least 5, "
+        "or it would show what those few answered"]
+    assert releases() == 1
+
+
+def test_the_button_explains_the_refusal(client, published_once, make_user, login_as):
+    login_as(make_user("moderator@example.org", Role.MODERATOR))
+    response = client.post(f"/findings/{SLUG}/publish", follow_redirects=True)
+    assert "needs at least 5 responses more" in response.text
+    assert releases() == 1
