@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from survey.database import write_transaction
 from survey.discussion.markdown import render_comment
@@ -23,6 +24,7 @@ EDIT_WINDOW = timedelta(minutes=15)
 APPROVALS_BEFORE_TRUST = 3  # a new member's first comments wait for approval
 FLAGS_TO_HIDE = 3
 THREADS_PER_PAGE = 20
+MAX_PAGE = 100_000  # a larger page number would overflow the database's OFFSET
 SORTS = ("newest", "replies")
 
 
@@ -134,7 +136,13 @@ def flag_comment(user: User, comment: Comment, reason: FlagReason, note: str | N
         db.session.add(Flag(comment_id=comment.id, user_id=user.id, reason=FlagReason(reason),
                             note=(note or "").strip()[:500] or None))
         db.session.flush()
-        flags = db.session.scalar(select(func.count(Flag.id)).where(Flag.comment_id == comment.id))
+        # A moderator's approval or restore settles the flags raised before it.
+        reviewed_at = select(func.max(ModerationAction.created_at)).where(
+            ModerationAction.comment_id == comment.id,
+            ModerationAction.action.in_(("approve", "restore"))).scalar_subquery()
+        flags = db.session.scalar(select(func.count(Flag.id)).where(
+            Flag.comment_id == comment.id,
+            or_(reviewed_at.is_(None), Flag.created_at > reviewed_at)))
         if flags < FLAGS_TO_HIDE or comment.under_review:
             return False
         comment.status = CommentStatus.HIDDEN
@@ -162,6 +170,14 @@ def _visible_to(comment: Comment, viewer: User | None) -> bool:
     return False
 
 
+def _shown_to(comment, viewer: User | None):
+    """SQL for _visible_to: visible, or the viewer's own pending comment."""
+    if viewer is None:
+        return comment.status == CommentStatus.VISIBLE
+    return or_(comment.status == CommentStatus.VISIBLE,
+               and_(comment.status == CommentStatus.PENDING, comment.author_id == viewer.id))
+
+
 @dataclass
 class Thread:
     nodes: list[ThreadNode]
@@ -177,9 +193,16 @@ def read_thread(survey: Survey, finding_id: str, viewer: User | None, sort: str 
              else (Comment.reply_count.desc(), Comment.created_at.desc()))
     order = order if isinstance(order, tuple) else (order,)
     in_thread = (Comment.survey_id == survey.id, Comment.finding_id == finding_id)
-    top = db.paginate(select(Comment).where(*in_thread, Comment.parent_id.is_(None))
+    # Only threads the viewer sees something of take places on a page (MAX_DEPTH is 3).
+    reply, deeper = aliased(Comment), aliased(Comment)
+    shown_below = select(reply.id).where(reply.parent_id == Comment.id, or_(
+        _shown_to(reply, viewer),
+        select(deeper.id).where(deeper.parent_id == reply.id,
+                                _shown_to(deeper, viewer)).exists())).exists()
+    top = db.paginate(select(Comment).where(*in_thread, Comment.parent_id.is_(None),
+                                            or_(_shown_to(Comment, viewer), shown_below))
                       .order_by(*order, Comment.id.desc()),
-                      page=page, per_page=THREADS_PER_PAGE, error_out=False)
+                      page=min(page, MAX_PAGE), per_page=THREADS_PER_PAGE, error_out=False)
     everything = list(db.session.scalars(select(Comment).where(
         *in_thread, Comment.parent_id.is_not(None)).order_by(Comment.created_at)))
     children: dict[int, list[Comment]] = {}

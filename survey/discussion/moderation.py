@@ -5,7 +5,7 @@ from collections import defaultdict
 from sqlalchemy import extract, func, or_, select
 
 from survey.database import write_transaction
-from survey.discussion.comments import DiscussionError, _count_reply
+from survey.discussion.comments import MAX_PAGE, DiscussionError, _count_reply
 from survey.discussion.models import Comment, CommentStatus, Flag, ModerationAction
 from survey.extensions import db
 from survey.models import Role, User, utcnow
@@ -55,6 +55,15 @@ def _may_act_on(actor: User, member: User) -> bool:
     return actor.has_role(Role.MODERATOR)
 
 
+def _may_moderate(actor: User, comment: Comment) -> bool:
+    """As for members, except that admins review other admins' comments too: else an admin's
+    comment hidden by three flags could never be restored."""
+    author = comment.author
+    if author.role == Role.ADMIN and actor.id != author.id:
+        return actor.role == Role.ADMIN
+    return _may_act_on(actor, author)
+
+
 def moderate_comment(actor: User, comment: Comment, action: str, reason: str | None = None,
                      note: str | None = None) -> None:
     """Approve, hide (a reason is required), restore or delete a comment, and log it."""
@@ -62,7 +71,7 @@ def moderate_comment(actor: User, comment: Comment, action: str, reason: str | N
         raise DiscussionError("unknown_action")
     if action == "hide" and not (reason or "").strip():
         raise DiscussionError("reason_required")
-    if not _may_act_on(actor, comment.author):
+    if not _may_moderate(actor, comment):
         raise DiscussionError("not_allowed")
     with write_transaction():
         was_visible = comment.status == CommentStatus.VISIBLE
@@ -98,7 +107,7 @@ def set_ban(actor: User, member: User, banned: bool, reason: str | None = None,
 def audit_log(page: int = 1):
     """The moderation log, newest first, paginated."""
     return db.paginate(select(ModerationAction).order_by(ModerationAction.id.desc()),
-                       page=page, per_page=LOG_PER_PAGE, error_out=False)
+                       page=min(page, MAX_PAGE), per_page=LOG_PER_PAGE, error_out=False)
 
 
 def _monthly(column, *conditions) -> dict[str, int]:

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from reports.releases import release_by_number
 from survey.discussion.comments import (
     DiscussionError,
     can_edit,
@@ -32,7 +33,7 @@ from survey.discussion.forms import (
     FlagForm,
     ModerationForm,
 )
-from survey.discussion.models import Comment, FlagReason
+from survey.discussion.models import Comment, CommentStatus, FlagReason
 from survey.discussion.moderation import (
     COMMENT_ACTIONS,
     audit_log,
@@ -100,6 +101,13 @@ def _comment_or_404(comment_id) -> Comment:
     return db.get_or_404(Comment, comment_id)
 
 
+def _form_number(text: str | None) -> int | None:
+    """A hidden field's id or number, or None: ASCII digits only ("²".isdigit() is true, too),
+    and few enough for the database's integer."""
+    text = text or ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 @bp.post("/discussion/<slug>/<finding_id>")
 @login_required
 @limiter.limit(_comment_limit, key_func=_member_key)
@@ -112,15 +120,17 @@ def post(slug, finding_id):
     if finding_id not in {f.id for f in definition.findings}:
         abort(404)
     form = CommentForm()
-    release = form.release.data or ""
-    parent = form.parent_id.data or ""
-    if not form.validate() or not release.isdigit() or (parent and not parent.isdigit()):
+    release = _form_number(form.release.data)
+    parent = _form_number(form.parent_id.data) if form.parent_id.data else None
+    if (release is None or release_by_number(survey, release) is None
+            or (form.parent_id.data and parent is None)):
+        abort(400)  # the page's hidden fields were changed: no such release or comment
+    if not form.validate():
         for message in [*form.body.errors] or [_("Please write something.")]:
             flash(message, "error")
         return redirect(finding_url(slug, finding_id, _anchor="discussion"))
     try:
-        comment = post_comment(current_user, survey, finding_id, int(release), form.body.data,
-                               int(parent) if parent else None)
+        comment = post_comment(current_user, survey, finding_id, release, form.body.data, parent)
     except DiscussionError as error:
         flash(message_for(error), "error")
         return redirect(finding_url(slug, finding_id, _anchor="discussion"))
@@ -169,6 +179,8 @@ def delete(comment_id):
 def flag(comment_id):
     """Ask moderators to look at a comment."""
     comment = _comment_or_404(comment_id)
+    if comment.status != CommentStatus.VISIBLE:
+        abort(404)  # only shown comments can be flagged; others' text stays private
     form = FlagForm()
     if form.validate_on_submit():
         try:
