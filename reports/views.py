@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from reports.presentation import (
     display_table,
@@ -32,6 +32,7 @@ from reports.releases import (
     releases_of,
     surveys_with_releases,
 )
+from survey.accounts import role_required
 from survey.discussion.comments import read_thread
 from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
@@ -95,6 +96,15 @@ def listed_surveys():
     return [surveys[slug] for slug in sorted(surveys)]
 
 
+def _shown_release(slug):
+    """(survey, release, definition) for a finding's URL: ?release=N or the latest; 404 if none."""
+    survey = _survey_or_404(slug)
+    release = _chosen_release(survey)
+    if release is None:
+        abort(404)
+    return survey, release, _release_definition(release)
+
+
 def _published_finding(release, finding_id):
     finding = release.finding(finding_id)
     if finding is None:
@@ -105,11 +115,7 @@ def _published_finding(release, finding_id):
 @bp.get("/<slug>/<finding_id>")
 def finding_page(slug, finding_id):
     """One finding: the question, its chart, its table, a summary, n and the method."""
-    survey = _survey_or_404(slug)
-    release = _chosen_release(survey)
-    if release is None:
-        abort(404)
-    definition = _release_definition(release)
+    survey, release, definition = _shown_release(slug)
     published = _published_finding(release, finding_id)
     language = survey_language(definition)
     sort = request.args.get("sort", "newest")
@@ -132,11 +138,7 @@ def finding_page(slug, finding_id):
 @bp.get("/<slug>/<finding_id>/chart.svg")
 def chart(slug, finding_id):
     """The finding's chart as stored in the release, in the page's language."""
-    survey = _survey_or_404(slug)
-    release = _chosen_release(survey)
-    if release is None:
-        abort(404)
-    definition = _release_definition(release)
+    survey, release, definition = _shown_release(slug)
     charts = release.charts.get(finding_id) or abort(404)
     svg = charts.get(survey_language(definition)) or next(iter(charts.values()))
     response = Response(svg, mimetype="image/svg+xml")
@@ -149,11 +151,7 @@ def chart(slug, finding_id):
 @bp.get("/<slug>/<finding_id>.csv")
 def finding_csv(slug, finding_id):
     """The finding's table as CSV, suppressed exactly as on the page."""
-    survey = _survey_or_404(slug)
-    release = _chosen_release(survey)
-    if release is None:
-        abort(404)
-    definition = _release_definition(release)
+    survey, release, definition = _shown_release(slug)
     published = _published_finding(release, finding_id)
     if not published["published"]:
         abort(404)
@@ -169,11 +167,9 @@ def finding_csv(slug, finding_id):
 
 
 @bp.post("/<slug>/publish")
-@login_required
+@role_required(Role.MODERATOR)
 def publish(slug):
     """Publish a new release (moderators and admins)."""
-    if not current_user.has_role(Role.MODERATOR):
-        abort(403)
     survey = _survey_or_404(slug)
     try:
         release = publish_release(survey)

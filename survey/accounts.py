@@ -1,9 +1,11 @@
-"""Register, log in, log out."""
+"""Register, log in, log out; the role check for views."""
 
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -13,11 +15,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from survey.extensions import db, limiter, login_manager
 from survey.forms import LoginForm, RegistrationForm
-from survey.models import User
+from survey.models import Role, User
 from survey.users import AccountError, authenticate, create_user
 
 bp = Blueprint("accounts", __name__)
@@ -31,6 +33,19 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def role_required(role: Role):
+    """A view decorator: visitors are sent to log in, users below `role` get 403."""
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
 
 
 def _login_limit():

@@ -1,12 +1,12 @@
 """The admin area: surveys (open or close), users (roles), and links to releases and exports."""
 
-from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from survey.accounts import role_required
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Role, Survey, User
@@ -15,15 +15,7 @@ from survey.surveys import survey_summaries
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def admin_required(view):
-    """Visitors are sent to log in; members and moderators get 403."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.has_role(Role.ADMIN):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
+admin_required = role_required(Role.ADMIN)
 
 
 @bp.get("/")

@@ -1,7 +1,6 @@
 """Discussion pages: posting and managing comments, a member's page, guidelines, transparency;
 and the moderation queue, actions and audit log."""
 
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reports.releases import release_by_number
+from survey.accounts import role_required
 from survey.discussion.comments import (
     DiscussionError,
     can_edit,
@@ -218,15 +218,7 @@ def transparency():
 FLAG_REASON_ORDER = [reason.value for reason in FlagReason]
 
 
-def moderator_required(view):
-    """Visitors are sent to log in; members get 403; moderators and admins pass."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.has_role(Role.MODERATOR):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
+moderator_required = role_required(Role.MODERATOR)
 
 
 @moderation_bp.get("/")
