@@ -67,6 +67,15 @@ def survey_document(**overrides) -> dict:
     return document
 
 
+def question_in(document: dict, question_id: str) -> dict:
+    """The question `question_id` of a survey document, itself (to change it in place)."""
+    for page in document["pages"]:
+        for question in page["questions"]:
+            if question["id"] == question_id:
+                return question
+    raise KeyError(question_id)
+
+
 def question_document(question_id: str) -> dict:
     """A copy of one question of the test survey."""
     for page in BASE["pages"]:

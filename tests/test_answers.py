@@ -10,7 +10,7 @@ from survey.definition.answers import (
     visible_pages,
     visible_questions,
 )
-from tests.factories import COMPLETE_ANSWERS, survey_document
+from tests.factories import COMPLETE_ANSWERS, question_in, survey_document
 
 
 @pytest.fixture(autouse=True)
@@ -24,17 +24,9 @@ def survey():
     return parse_definition(survey_document())
 
 
-def _question(document: dict, question_id: str) -> dict:
-    for page in document["pages"]:
-        for question in page["questions"]:
-            if question["id"] == question_id:
-                return question
-    raise KeyError(question_id)
-
-
 def _survey_with(question_id: str, **changes):
     document = survey_document()
-    _question(document, question_id).update(changes)
+    question_in(document, question_id).update(changes)
     return parse_definition(document)
 
 
@@ -315,7 +307,7 @@ def test_answer_outside_the_checked_page_is_refused(survey):
 
 def test_matrix_without_rows_is_not_asked():
     document = survey_document()
-    _question(document, "networks")["required"] = False
+    question_in(document, "networks")["required"] = False
     survey = parse_definition(document)
     checked = check_answers(survey, _without("networks", "networks.other", "activity", "weekly"))
     assert checked.ok, checked.errors
@@ -324,7 +316,7 @@ def test_matrix_without_rows_is_not_asked():
 
 def test_matrix_without_rows_refuses_an_answer():
     document = survey_document()
-    _question(document, "networks")["required"] = False
+    question_in(document, "networks")["required"] = False
     survey = parse_definition(document)
     checked = check_answers(survey, _without("networks", "networks.other", "weekly"))
     assert checked.errors == {"activity": "This question is not asked for your answers."}
@@ -432,7 +424,7 @@ def test_pruned_answers_pass_the_check_after_the_change(survey):
 
 def test_visible_pages_leave_out_a_page_with_nothing_to_ask():
     document = survey_document()
-    _question(document, "future")["show_if"] = {"question": "agree", "equals": "yes"}
+    question_in(document, "future")["show_if"] = {"question": "agree", "equals": "yes"}
     survey = parse_definition(document)
     pages = [p.id for p in visible_pages(survey, {"agree": "no"})]
     assert pages == ["first", "second"]
@@ -469,7 +461,7 @@ def test_matrix_row_for_other_without_text_is_labelled_other(survey):
 
 def test_matrix_rows_of_fixed_rows():
     document = survey_document()
-    question = _question(document, "activity")
+    question = question_in(document, "activity")
     question.pop("rows_from")
     question["rows"] = [{"id": "work", "label": {"de": "Beruf", "en": "Work"}},
                         {"id": "home", "label": {"de": "Privat", "en": "Home"}}]

@@ -9,7 +9,9 @@ import yaml
 from survey.definition import DefinitionError, load_definition_file, parse_definition_text
 from survey.definition.answers import condition_holds, visible_questions
 from survey.definition.model import All, Any_, Contains, Equals, In
-from tests.factories import survey_document
+from tests.factories import question_in, survey_document
+
+_q = question_in  # short, for the many one-line cases below
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"
@@ -20,14 +22,6 @@ SHARED_TEXT_KEYS = frozenset({"label", "unit"})  # brand names, numbers, "%": on
 
 
 # ------------------------------------------------------------------ helpers
-
-def _question(document: dict, question_id: str) -> dict:
-    for page in document["pages"]:
-        for question in page["questions"]:
-            if question["id"] == question_id:
-                return question
-    raise KeyError(question_id)
-
 
 def _as_yaml(document) -> str:
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
@@ -291,11 +285,11 @@ def test_consent_condition_written_with_in_holds_for_consent():
 def _later_multi_choice(document):
     document["pages"][1]["questions"].append(
         {"id": "later", "type": "multi_choice", "text": "Later?", "options": TWO})
-    _question(document, "activity")["rows_from"] = "later"
+    question_in(document, "activity")["rows_from"] = "later"
 
 
 def _show_if(question_id, condition):
-    return lambda d: _question(d, question_id).update(show_if=condition)
+    return lambda d: _q(d, question_id).update(show_if=condition)
 
 
 def _finding(**finding):
@@ -317,48 +311,48 @@ MALFORMED = {
         ["unknown key 'colour'", "allowed: slug, languages, title, description, "
          "quasi_identifiers, pages, findings"]),
     "unknown-question-key": (
-        _changed(lambda d: _question(d, "primary").update(colour="red")), "pages[0].questions[2]",
+        _changed(lambda d: _q(d, "primary").update(colour="red")), "pages[0].questions[2]",
         ["unknown key 'colour'", "allowed: id, text, help, required, show_if, type, options"]),
     "unknown-page-key": (
         _changed(lambda d: d["pages"][0].update(questionz=[])), "pages[0]",
         ["unknown key 'questionz'", "allowed: id, title, intro, questions"]),
     "unknown-question-type": (
-        _changed(lambda d: _question(d, "primary").update(type="dropdown")),
+        _changed(lambda d: _q(d, "primary").update(type="dropdown")),
         "pages[0].questions[2]",
         ["'dropdown' is not a known type", *[repr(t) for t in QUESTION_TYPES]]),
     "missing-question-type": (
-        _changed(lambda d: _question(d, "primary").pop("type")), "pages[0].questions[2]",
+        _changed(lambda d: _q(d, "primary").pop("type")), "pages[0].questions[2]",
         ["required key 'type' is missing"]),
     "question-not-a-mapping": (
         _changed(lambda d: d["pages"][0]["questions"].append("primary")), "pages[0].questions[4]",
         ["must be a mapping"]),
     "missing-text-in-one-language": (
-        _changed(lambda d: _question(d, "primary")["text"].pop("en")), "pages[0].questions[2].text",
+        _changed(lambda d: _q(d, "primary")["text"].pop("en")), "pages[0].questions[2].text",
         ["missing text for en", "the survey's languages are de, en"]),
     "missing-label-in-one-language": (
-        _changed(lambda d: _question(d, "country")["options"][1]["label"].pop("de")),
+        _changed(lambda d: _q(d, "country")["options"][1]["label"].pop("de")),
         "pages[0].questions[3].options[1].label", ["missing text for de"]),
     "text-in-unlisted-language": (
-        _changed(lambda d: _question(d, "agree")["text"].update(fr="LinkedIn est coupable.")),
+        _changed(lambda d: _q(d, "agree")["text"].update(fr="LinkedIn est coupable.")),
         "pages[1].questions[1].text",
         ["text for fr", "not one of the survey's languages (de, en)"]),
     "text-for-all-and-one-language": (
-        _changed(lambda d: _question(d, "primary").update(text={"*": "Main?", "de": "Haupt?"})),
+        _changed(lambda d: _q(d, "primary").update(text={"*": "Main?", "de": "Haupt?"})),
         "pages[0].questions[2].text", ["either one text for all languages or one per language"]),
     "text-not-a-string": (
-        _changed(lambda d: _question(d, "primary").update(text=5)), "pages[0].questions[2].text",
+        _changed(lambda d: _q(d, "primary").update(text=5)), "pages[0].questions[2].text",
         ["one text for all languages, or a mapping of language code to text"]),
     "text-empty": (
-        _changed(lambda d: _question(d, "primary").update(text="")), "pages[0].questions[2].text",
+        _changed(lambda d: _q(d, "primary").update(text="")), "pages[0].questions[2].text",
         ["at least 1 character"]),
     "missing-question-text": (
-        _changed(lambda d: _question(d, "primary").pop("text")), "pages[0].questions[2].text",
+        _changed(lambda d: _q(d, "primary").pop("text")), "pages[0].questions[2].text",
         ["required key is missing"]),
     "language-listed-twice": (
         _changed(lambda d: d.update(languages=["de", "en", "de"])), "languages[2]",
         ["language 'de' is already listed at languages[0]"]),
     "duplicate-question-id-across-pages": (
-        _changed(lambda d: _question(d, "future").update(id="primary")),
+        _changed(lambda d: _q(d, "future").update(id="primary")),
         "pages[2].questions[0].id",
         ["question id 'primary' is already used at pages[0].questions[2].id",
          "unique in the whole survey"]),
@@ -366,7 +360,7 @@ MALFORMED = {
         _changed(lambda d: d["pages"][1].update(id="first")), "pages[1].id",
         ["page id 'first' is already used at pages[0].id"]),
     "duplicate-option-id": (
-        _changed(lambda d: _question(d, "primary")["options"].append({"id": "xing", "label": "X"})),
+        _changed(lambda d: _q(d, "primary")["options"].append({"id": "xing", "label": "X"})),
         "pages[0].questions[2].options[2].id",
         ["option id 'xing' is already used at pages[0].questions[2].options[0].id"]),
     "duplicate-finding-id": (
@@ -374,43 +368,43 @@ MALFORMED = {
                                                  "question": "country"})),
         "findings[2].id", ["finding id 'blame' is already used at findings[0].id"]),
     "reserved-option-id-other": (
-        _changed(lambda d: _question(d, "primary")["options"].append(
+        _changed(lambda d: _q(d, "primary")["options"].append(
             {"id": "other", "label": "?"})),
         "pages[0].questions[2].options[2].id", ["'other' is reserved", "use `other: true`"]),
     "reserved-option-id-dont-know": (
-        _changed(lambda d: _question(d, "agree")["scale"].append(
+        _changed(lambda d: _q(d, "agree")["scale"].append(
             {"id": "dont_know", "label": "?"})),
         "pages[1].questions[1].scale[3].id", ["'dont_know' is reserved", "`dont_know: true`"]),
     "option-id-pattern": (
-        _changed(lambda d: _question(d, "primary")["options"][0].update(id="Xing")),
+        _changed(lambda d: _q(d, "primary")["options"][0].update(id="Xing")),
         "pages[0].questions[2].options[0].id", ["'Xing' is not allowed here", "must match"]),
     "single-option-only": (
-        _changed(lambda d: _question(d, "primary").update(options=TWO[:1])),
+        _changed(lambda d: _q(d, "primary").update(options=TWO[:1])),
         "pages[0].questions[2].options", ["needs at least 2 item(s)"]),
     "number-min-greater-than-max": (
-        _changed(lambda d: _question(d, "weekly").update(min=10, max=5)), "pages[1].questions[2]",
+        _changed(lambda d: _q(d, "weekly").update(min=10, max=5)), "pages[1].questions[2]",
         ["min (10) is greater than max (5)"]),
     "integer-question-decimal-bounds": (
-        _changed(lambda d: _question(d, "weekly").update(max=99.5)), "pages[1].questions[2]",
+        _changed(lambda d: _q(d, "weekly").update(max=99.5)), "pages[1].questions[2]",
         ["an integer question needs whole-number min and max"]),
     "number-min-not-a-number": (
-        _changed(lambda d: _question(d, "weekly").update(min="none")), "pages[1].questions[2].min",
+        _changed(lambda d: _q(d, "weekly").update(min="none")), "pages[1].questions[2].min",
         ["valid number"]),
     "matrix-rows-and-rows-from": (
-        _changed(lambda d: _question(d, "activity").update(rows=TWO)), "pages[1].questions[0]",
+        _changed(lambda d: _q(d, "activity").update(rows=TWO)), "pages[1].questions[0]",
         ["exactly one of `rows`", "`rows_from`"]),
     "matrix-neither-rows-nor-rows-from": (
-        _changed(lambda d: _question(d, "activity").pop("rows_from")), "pages[1].questions[0]",
+        _changed(lambda d: _q(d, "activity").pop("rows_from")), "pages[1].questions[0]",
         ["exactly one of `rows`", "`rows_from`"]),
     "rows-from-not-multi-choice": (
-        _changed(lambda d: _question(d, "activity").update(rows_from="primary")),
+        _changed(lambda d: _q(d, "activity").update(rows_from="primary")),
         "pages[1].questions[0].rows_from",
         ["'primary' is a single_choice question", "only come from a multi_choice question"]),
     "rows-from-later-page": (
         _changed(_later_multi_choice), "pages[1].questions[0].rows_from",
         ["'later' must be on an earlier page"]),
     "rows-from-unknown-question": (
-        _changed(lambda d: _question(d, "activity").update(rows_from="nowhere")),
+        _changed(lambda d: _q(d, "activity").update(rows_from="nowhere")),
         "pages[1].questions[0].rows_from", ["unknown question 'nowhere'"]),
     "show-if-unknown-question": (
         _changed(_show_if("weekly", {"question": "nowhere", "equals": "x"})),
@@ -507,14 +501,14 @@ MALFORMED = {
         _changed(lambda d: d["findings"][0].update(agree=["yes", "maybe"])), "findings[0].agree",
         ["'maybe' is not an option of 'agree'"]),
     "exclusive-option-outside-multi-choice": (
-        _changed(lambda d: _question(d, "primary")["options"][1].update(exclusive=True)),
+        _changed(lambda d: _q(d, "primary")["options"][1].update(exclusive=True)),
         "pages[0].questions[2].options[1].exclusive",
         ["only options of a multi_choice question can be exclusive"]),
     "max-choices-more-than-options": (
-        _changed(lambda d: _question(d, "networks").update(max_choices=5)),
+        _changed(lambda d: _q(d, "networks").update(max_choices=5)),
         "pages[0].questions[1].max_choices", ["max_choices is more than there are options"]),
     "text-max-length-zero": (
-        _changed(lambda d: _question(d, "comment").update(max_length=0)),
+        _changed(lambda d: _q(d, "comment").update(max_length=0)),
         "pages[2].questions[1].max_length", ["must be at least 1"]),
     "empty-pages-list": (_changed(lambda d: d.update(pages=[])), "pages",
                          ["needs at least 1 item(s)"]),
@@ -522,7 +516,7 @@ MALFORMED = {
         _changed(lambda d: d["pages"][2].update(questions=[])), "pages[2].questions",
         ["needs at least 1 item(s)"]),
     "likert-with-12-points": (
-        _changed(lambda d: _question(d, "agree").update(
+        _changed(lambda d: _q(d, "agree").update(
             scale=[{"id": f"p{i}", "label": str(i)} for i in range(12)])),
         "pages[1].questions[1].scale", ["takes at most 11 item(s)"]),
 }
@@ -561,7 +555,7 @@ def test_malformed_cases_number_at_least_25():
 def test_structural_problems_are_reported_one_line_each():
     def two_problems(document):
         document["slug"] = "Bad Slug"
-        _question(document, "primary")["type"] = "dropdown"
+        question_in(document, "primary")["type"] = "dropdown"
 
     messages = _messages(_changed(two_problems))
     assert len(messages) == 2
@@ -571,8 +565,8 @@ def test_structural_problems_are_reported_one_line_each():
 
 def test_cross_reference_problems_are_reported_one_line_each():
     def three_problems(document):
-        _question(document, "weekly").update(min=10, max=5)
-        _question(document, "activity")["rows_from"] = "primary"
+        question_in(document, "weekly").update(min=10, max=5)
+        question_in(document, "activity")["rows_from"] = "primary"
         document["quasi_identifiers"] = ["age"]
 
     messages = _messages(_changed(three_problems))

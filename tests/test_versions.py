@@ -19,7 +19,7 @@ from survey.surveys import (
     store_definition,
     survey_summaries,
 )
-from tests.factories import COMPLETE_ANSWERS, survey_document
+from tests.factories import COMPLETE_ANSWERS, question_in, survey_document
 
 SLUG = "test-survey"
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,14 +27,6 @@ ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"
 
 
 # ------------------------------------------------------------------ helpers
-
-def _question(document: dict, question_id: str) -> dict:
-    for page in document["pages"]:
-        for question in page["questions"]:
-            if question["id"] == question_id:
-                return question
-    raise KeyError(question_id)
-
 
 def _document(change=None) -> dict:
     document = survey_document()
@@ -63,11 +55,11 @@ def _cli(app, *args):
 
 
 def _relabel(document):
-    _question(document, "primary")["options"][0]["label"] = "XING (New Work)"
+    question_in(document, "primary")["options"][0]["label"] = "XING (New Work)"
 
 
 def _add_option(document):
-    _question(document, "primary")["options"].append({"id": "facebook", "label": "Facebook"})
+    question_in(document, "primary")["options"].append({"id": "facebook", "label": "Facebook"})
 
 
 def _submit_one(version, submission_id="submission-1"):
@@ -118,7 +110,7 @@ def test_newest_version_is_the_current_one(app):
     _store(_relabel)
     version = current_version(get_survey(SLUG))
     assert version.number == 2
-    assert _question(version.definition, "primary")["options"][0]["label"] == {
+    assert question_in(version.definition, "primary")["options"][0]["label"] == {
         "*": "XING (New Work)"}
 
 
@@ -143,12 +135,12 @@ def test_adding_an_option_is_allowed(app):
 
 
 @pytest.mark.parametrize("change", [
-    lambda d: _question(d, "future").update(id="future_2026"),
+    lambda d: question_in(d, "future").update(id="future_2026"),
     lambda d: d["pages"][2]["questions"].pop(0),
-    lambda d: _question(d, "primary").update(other=True),
-    lambda d: _question(d, "weekly").update(integer=False),
-    lambda d: _question(d, "agree").update(required=False),
-    lambda d: _question(d, "activity")["columns"].append({"id": "never", "label": "never"}),
+    lambda d: question_in(d, "primary").update(other=True),
+    lambda d: question_in(d, "weekly").update(integer=False),
+    lambda d: question_in(d, "agree").update(required=False),
+    lambda d: question_in(d, "activity")["columns"].append({"id": "never", "label": "never"}),
 ], ids=["question-renamed", "question-dropped", "other-added", "integer-relaxed",
         "no-longer-required", "matrix-column-added"])
 def test_compatible_change_makes_a_new_version(app, change):
@@ -184,50 +176,50 @@ def test_response_through_the_api_keeps_its_version(app, client):
 # ------------------------------------------------------------------ incompatible changes
 
 def _type_changed(document):
-    question = _question(document, "future")
+    question = question_in(document, "future")
     question["type"] = "multi_choice"
     question["options"] = question.pop("items")
 
 
 def _option_removed(document):
-    _question(document, "primary")["options"][0] = {"id": "facebook", "label": "Facebook"}
+    question_in(document, "primary")["options"][0] = {"id": "facebook", "label": "Facebook"}
 
 
 def _scale_changed(document):
-    _question(document, "agree")["scale"].append({"id": "fully", "label": "fully"})
+    question_in(document, "agree")["scale"].append({"id": "fully", "label": "fully"})
 
 
 def _scale_reordered(document):
-    _question(document, "agree")["scale"].reverse()
+    question_in(document, "agree")["scale"].reverse()
 
 
 def _items_changed(document):
-    _question(document, "future")["items"].append({"id": "google_plus", "label": "Google+"})
+    question_in(document, "future")["items"].append({"id": "google_plus", "label": "Google+"})
 
 
 def _item_replaced(document):
-    _question(document, "future")["items"][2] = {"id": "google_plus", "label": "Google+"}
+    question_in(document, "future")["items"][2] = {"id": "google_plus", "label": "Google+"}
 
 
 def _made_integer(document):
-    _question(document, "share")["integer"] = True
+    question_in(document, "share")["integer"] = True
 
 
 def _other_removed(document):
-    _question(document, "networks")["other"] = False
+    question_in(document, "networks")["other"] = False
 
 
 def _dont_know_removed(document):
-    _question(document, "agree")["dont_know"] = False
+    question_in(document, "agree")["dont_know"] = False
 
 
 def _column_removed(document):
-    _question(document, "activity")["columns"].append({"id": "weekly", "label": "weekly"})
-    _question(document, "activity")["columns"].pop(1)
+    question_in(document, "activity")["columns"].append({"id": "weekly", "label": "weekly"})
+    question_in(document, "activity")["columns"].pop(1)
 
 
 def _rows_changed(document):
-    question = _question(document, "activity")
+    question = question_in(document, "activity")
     question.pop("rows_from")
     question["rows"] = [{"id": "xing", "label": "XING"}, {"id": "linkedin", "label": "LinkedIn"}]
 
@@ -275,7 +267,7 @@ def test_incompatible_change_is_allowed_under_a_new_id(app):
 
     def new_id(document):
         _type_changed(document)
-        _question(document, "future")["id"] = "future_networks"
+        question_in(document, "future")["id"] = "future_networks"
 
     assert _store(new_id).version == 2
 
@@ -350,10 +342,10 @@ MALFORMED_FILES = {
     "not-yaml": ("slug: [test\n", "line 2, column 1", "not valid YAML"),
     "not-a-mapping": ("- one\n- two\n", "(top level)", "must be a mapping"),
     "unknown-question-type": (
-        yaml.safe_dump(_document(lambda d: _question(d, "primary").update(type="dropdown"))),
+        yaml.safe_dump(_document(lambda d: question_in(d, "primary").update(type="dropdown"))),
         "pages[0].questions[2]", "'dropdown' is not a known type"),
     "bad-condition": (
-        yaml.safe_dump(_document(lambda d: _question(d, "weekly").update(
+        yaml.safe_dump(_document(lambda d: question_in(d, "weekly").update(
             show_if={"question": "nowhere", "equals": 1}))),
         "pages[1].questions[2].show_if.question", "unknown question 'nowhere'"),
 }
@@ -385,8 +377,8 @@ def test_cli_load_of_malformed_file_shows_no_traceback(app, tmp_path, text):
 
 def test_cli_load_of_file_with_several_problems_prints_one_line_each(app, tmp_path):
     def three_problems(document):
-        _question(document, "weekly").update(min=10, max=5)
-        _question(document, "activity")["rows_from"] = "primary"
+        question_in(document, "weekly").update(min=10, max=5)
+        question_in(document, "activity")["rows_from"] = "primary"
         document["quasi_identifiers"] = ["age"]
 
     bad = _write(tmp_path / "bad.yaml", _document(three_problems))
