@@ -258,9 +258,10 @@ def run(options) -> int:
     """Run, print the table, write the results; 1 if a figure misses its target or the
     reference disagrees with the release."""
     cores = cpu_count()
+    load_at_start = [round(v, 2) for v in os.getloadavg()]
     print(f"findings: {options.responses:,} demo responses; {cores} cores "
           f"(os.cpu_count() {os.cpu_count()}), load average "
-          f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}", flush=True)
+          f"{' '.join(f'{v:.1f}' for v in load_at_start)}", flush=True)
     generation = demo_generation_rate()
     with tempfile.TemporaryDirectory(prefix="resonanz-findings-") as tmp_name:
         tmp = Path(tmp_name)
@@ -296,7 +297,8 @@ def run(options) -> int:
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpu_cores": cores, "os_cpu_count": os.cpu_count(),
                     "platform": platform.platform(), "python": platform.python_version(),
-                    "load_average_at_start": [round(v, 2) for v in os.getloadavg()]},
+                    "load_average_at_start": load_at_start,
+                    "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
         "settings": {
             "survey": SLUG, "responses": options.responses, "demo_seed": options.demo_seed,
             "added_responses": options.added, "page_clients": options.page_clients,

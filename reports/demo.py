@@ -17,9 +17,10 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import delete, func, insert, select
 
+from reports.columns import matrix_row_ids
 from survey.database import write_transaction
 from survey.definition.answers import condition_holds, matrix_rows, other_key
-from survey.definition.model import DONT_KNOW, OTHER, SurveyDefinition
+from survey.definition.model import DONT_KNOW, OTHER, All, Any_, SurveyDefinition
 from survey.extensions import db
 from survey.models import Response, SurveyVersion
 
@@ -60,23 +61,27 @@ class DemoGenerator:
     def batch(self, size: int) -> list[dict]:
         """`size` answer sets."""
         batch = _Batch(z=self.rng.normal(size=size), rng=self.rng)
-        drawn = {q.id: self._draw(batch, q, size) for q in self.definition.questions()}
-        skip = self.rng.random((size, len(drawn))) < SKIP_OPTIONAL
+        questions = self.definition.questions()
+        drawn = {q.id: self._draw(batch, q, size) for q in questions}
+        skip = (self.rng.random((size, len(drawn))) < SKIP_OPTIONAL).tolist()
+        # The per-respondent loop is the slow part: everything it reads is a Python list.
+        plan = [(q.id, self._shown_if(q), not q.required, drawn[q.id], other_key(q.id))
+                for q in questions]
         answer_sets = []
         for index in range(size):
             answers: dict = {}
-            for column, question in enumerate(self.definition.questions()):
-                if question.show_if is not None and not condition_holds(question.show_if,
-                                                                        answers):
+            skipped = skip[index]
+            for column, (question_id, show_if, optional, draw, other) in enumerate(plan):
+                if show_if is not None and not show_if(answers):
                     continue
-                if not question.required and skip[index, column]:
+                if optional and skipped[column]:
                     continue
-                value = drawn[question.id](index, answers)
+                value = draw(index, answers)
                 if value is None:
                     continue
-                answers[question.id] = value
+                answers[question_id] = value
                 if value == OTHER or (isinstance(value, list) and OTHER in value):
-                    answers[other_key(question.id)] = "Demo"
+                    answers[other] = "Demo"
             answer_sets.append(answers)
         return answer_sets
 
@@ -86,28 +91,31 @@ class DemoGenerator:
         kind = question.type
         if kind in ("single_choice", "likert"):
             ids = [i for i in question.choice_ids() if i not in (OTHER, DONT_KNOW)]
-            picks = _ordinal_choice(batch, base[:len(ids)])
+            picks = _ordinal_choice(batch, base[:len(ids)]).tolist()
             extra = [i for i in question.choice_ids() if i in (OTHER, DONT_KNOW)]
-            rare = batch.rng.random(size) < (0.04 if extra else 0)
-            side = batch.rng.integers(0, max(len(extra), 1), size)
+            rare = (batch.rng.random(size) < (0.04 if extra else 0)).tolist()
+            side = batch.rng.integers(0, max(len(extra), 1), size).tolist()
             return lambda i, _a: extra[side[i]] if rare[i] else ids[picks[i]]
         if kind == "multi_choice":
             return self._multi(batch, question, size)
         if kind == "matrix":
             columns = question.choice_ids()
             picks = {row: _ordinal_choice(batch, base[:len(columns)] + self.rng.normal(0, .3))
-                     for row in range(24)}
+                     for row in range(24)}  # drawn for 24 rows whatever the matrix has
+            picks = {row: drawn.tolist() for row, drawn in picks.items()
+                     if row < len(matrix_row_ids(self.definition, question))}
+            row_ids = self._matrix_row_ids(question)
 
             def matrix(i, answers):
-                rows = matrix_rows(self.definition, question, answers, "en")
-                return {row: columns[picks[n % 24][i]] for n, (row, _l) in enumerate(rows)} or None
+                return {row: columns[picks[n % 24][i]]
+                        for n, row in enumerate(row_ids(answers))} or None
             return matrix
         if kind == "ranking":
             items = question.choice_ids()
             count = len(items)
             lean = (np.arange(count) / max(count - 1, 1)) - 0.5
             utility = base[None, :count] + LEANING * batch.z[:, None] * lean[None, :]
-            order = np.argsort(-(utility + batch.rng.gumbel(size=utility.shape)), axis=1)
+            order = np.argsort(-(utility + batch.rng.gumbel(size=utility.shape)), axis=1).tolist()
             return lambda i, _a: [items[j] for j in order[i]]
         if kind == "number":
             low, high = question.min, question.max
@@ -115,13 +123,53 @@ class DemoGenerator:
             raw = low + span / (1 + np.exp(-(batch.z * 1.2 + batch.rng.normal(0, 0.8, size))))
             values = np.clip(np.round(raw) if question.integer else np.round(raw, 1), low, high)
             cast = int if question.integer else float
+            values = values.tolist()
             return lambda i, _a: cast(values[i])
         if kind == "text":
-            answered = batch.rng.random(size) < 0.15
+            answered = (batch.rng.random(size) < 0.15).tolist()
             return lambda i, _a: "Demo-Antwort" if answered[i] else None
         if kind == "consent":
             return lambda i, _a: True
         raise ValueError(f"no demo answers for {kind}")
+
+    def _shown_if(self, question):
+        """None for a question always shown, else a function (answers so far) → whether its
+        condition holds: `condition_holds`, asked once per distinct combination of the
+        answers the condition looks at (few: they are choices)."""
+        condition = question.show_if
+        if condition is None:
+            return None
+        asked = sorted(_condition_questions(condition))
+        seen: dict[tuple, bool] = {}
+
+        def holds(answers):
+            key = tuple(_frozen(answers.get(question_id)) for question_id in asked)
+            result = seen.get(key)
+            if result is None:
+                result = seen[key] = condition_holds(condition, answers)
+            return result
+        return holds
+
+    def _matrix_row_ids(self, question):
+        """A function (answers so far) → the ids of the matrix's rows, as `matrix_rows` gives
+        them; rows taken from an earlier answer are looked up once per distinct answer."""
+        if question.rows is not None:
+            fixed = [row.id for row in question.rows]
+            return lambda _answers: fixed
+        source_id = self.definition.question(question.rows_from).id
+        seen: dict[tuple, list[str]] = {}
+
+        def row_ids(answers):
+            chosen = answers.get(source_id) or []
+            key = tuple(chosen) if isinstance(chosen, list) else None
+            rows = seen.get(key) if key is not None else None
+            if rows is None:
+                rows = [row for row, _label in matrix_rows(self.definition, question,
+                                                           answers, "en")]
+                if key is not None:
+                    seen[key] = rows
+            return rows
+        return row_ids
 
     def _multi(self, batch: _Batch, question, size: int):
         ids = [o.id for o in question.options if not o.exclusive]
@@ -129,21 +177,44 @@ class DemoGenerator:
         count = len(ids)
         lean = (np.arange(count) / max(count - 1, 1)) - 0.5
         logits = self.bases[question.id][None, :count] - 0.3 + LEANING * batch.z[:, None] * lean
-        chosen = batch.rng.random((size, count)) < 1 / (1 + np.exp(-logits))
-        other = batch.rng.random(size) < (0.05 if question.other else 0)
-        alone = batch.rng.random(size) < (0.05 if exclusive else 0)
+        chosen = (batch.rng.random((size, count)) < 1 / (1 + np.exp(-logits))).tolist()
+        other = (batch.rng.random(size) < (0.05 if question.other else 0)).tolist()
+        alone = (batch.rng.random(size) < (0.05 if exclusive else 0)).tolist()
         limit = question.max_choices or count + 1
 
         def multi(i, _answers):
             if alone[i]:
                 return [exclusive[0]]
-            picked = [ids[j] for j in np.flatnonzero(chosen[i])][:limit]
+            picked = [option for option, hit in zip(ids, chosen[i], strict=True) if hit][:limit]
             if other[i] and len(picked) < limit:
                 picked.append(OTHER)
             if not picked:
                 picked = [ids[int(np.argmax(logits[i]))]]
             return picked
         return multi
+
+
+def _condition_questions(condition) -> set[str]:
+    """The questions whose answers a show_if condition looks at."""
+    if isinstance(condition, All):
+        return set().union(*(_condition_questions(part) for part in condition.all))
+    if isinstance(condition, Any_):
+        return set().union(*(_condition_questions(part) for part in condition.any))
+    return {condition.question}
+
+
+def _frozen(value):
+    """A hashable stand-in for an answer that tells apart whatever `condition_holds` does
+    (True from 1, a list from a string): strings and None stand for themselves, anything
+    else becomes a tuple tagged with its type."""
+    kind = type(value)
+    if kind is str or value is None:
+        return value
+    if kind is list:
+        return ("list", tuple(map(_frozen, value)))
+    if kind is dict:
+        return ("dict", tuple(sorted((key, _frozen(item)) for key, item in value.items())))
+    return (kind.__name__, value)
 
 
 def generate(definition: SurveyDefinition, count: int, seed: int) -> Iterator[list[dict]]:
@@ -166,8 +237,8 @@ def insert_demo_responses(version: SurveyVersion, answer_sets: list[dict],
     rows = [{"survey_version_id": version.id, "submission_key": f"demo-{secrets.token_hex(20)}",
              "language": languages[spoken[n]], "submitted_on": today - timedelta(int(days[n])),
              "answers": answers, "is_demo": True} for n, answers in enumerate(answer_sets)]
-    with write_transaction():
-        db.session.execute(insert(Response), rows)
+    with write_transaction():  # a Core insert: the ORM's bulk path costs more than SQLite
+        db.session.execute(insert(Response.__table__), rows)
 
 
 def definition_languages(version: SurveyVersion) -> list[str]:

@@ -19,7 +19,8 @@ took seconds per million rows. Parts of older stores written as Parquet
 Speed (a million responses): the next chunk is fetched from the database in a
 helper thread while Arrow parses the current one (the database driver and Arrow
 release the GIL), and a store keeps the chunks it has just built in memory, so
-that loading right after an update reads only older parts.
+that loading right after building every part (a first build, a new version)
+reads nothing back. Arrow's JSON parse is most of what remains (`bench/findings.py`).
 """
 
 import io
@@ -336,6 +337,7 @@ class FrameStore:
         if len(state["parts"]) > MAX_PARTS:
             state["parts"] = self._compact(state["parts"])
         self._save(state)
+        # Kept for `load` when every part was built just now (else it reads them all).
         self._built = {(state["definition_hash"], name): frame for name, frame in built.items()
                        if name in state["parts"]}
         return added
@@ -347,27 +349,20 @@ class FrameStore:
         if not names:
             return empty_frame(source)
         built = [self._built.get((state["definition_hash"], name)) for name in names]
-        frames, stored = [], []  # runs of parts on disk are read as one table
-        for name, frame in zip(names, built, strict=True):
-            if frame is None:
-                stored.append(self.folder / name)
-                continue
-            if stored:
-                frames.append(_read_parts(stored))
-                stored = []
-            frames.append(frame)
-        if stored:
-            frames.append(_read_parts(stored))
-        frame = pd.concat(frames, ignore_index=True)
+        if all(frame is not None for frame in built):  # all just built: nothing to read
+            frame = pd.concat(built, ignore_index=True)
+        else:  # read as one Arrow table, converted once (cheaper than joining frames)
+            frame = _read_parts([self.folder / name for name in names])
         if up_to_id is not None:
             frame = frame[frame["response_id"] <= up_to_id]
         return frame
 
     def _compact(self, parts: list[str]) -> list[str]:
-        frame = pd.concat([_read_part(self.folder / name) for name in parts], ignore_index=True)
+        frame = _read_parts([self.folder / name for name in parts])
         first, last = parts[0].split("-")[1], parts[-1].split("-")[2].split(".")[0]
         name = f"part-{first}-{last}{PART_SUFFIX}"
         _write_part(frame, self.folder / f"{name}.tmp")
+        del frame  # may map the old parts' files
         (self.folder / f"{name}.tmp").rename(self.folder / name)
         for old in parts:
             if old != name:
@@ -383,11 +378,6 @@ class FrameStore:
 def _write_part(chunk: pd.DataFrame, path: Path) -> None:
     """One part as an uncompressed Arrow IPC file, with the pandas column types."""
     feather.write_feather(chunk, path, compression="uncompressed")
-
-
-def _read_part(path: Path) -> pd.DataFrame:
-    """One part (memory-mapped), with the column types it was written with."""
-    return _read_parts([path])
 
 
 def _read_parts(paths: list[Path]) -> pd.DataFrame:
