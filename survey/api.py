@@ -10,9 +10,10 @@ from survey.openapi import openapi_document
 from survey.responses import SUBMISSION_ID, AlreadyAnswered, submit_response
 from survey.surveys import (
     current_version,
-    current_version_of,
+    definition_for,
     definition_of,
     get_survey,
+    newest_version_ref,
     open_surveys,
 )
 
@@ -122,12 +123,12 @@ def _check_envelope(body, definition):
 @limiter.limit(_submit_limit)
 def submit(slug):
     """Store one complete response; a repeated submission id stores nothing more."""
-    version = current_version_of(slug)  # one query for survey and version (hot path)
+    version = newest_version_ref(slug)  # at most one query every SURVEY_CACHE_SECONDS
     if version is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    if not version.survey.is_open:
+    if not version.is_open:
         raise ApiError(403, "closed", "This survey is not taking responses.")
-    definition = definition_of(version)
+    definition = definition_for(version)
     body = _read_body()
     submission_id, language = _check_envelope(body, definition)
     with force_locale(language):
@@ -135,7 +136,7 @@ def submit(slug):
     if not checked.ok:
         fields = {f"answers.{key}": message for key, message in checked.errors.items()}
         raise ApiError(422, "invalid_answers", "Some answers are not valid.", fields)
-    number = version.number  # read before the commit expires `version` (no reload after it)
+    number = version.number
     try:
         outcome = submit_response(version, checked.answers, submission_id=submission_id,
                                   language=language, respondent_keys=[])

@@ -26,6 +26,7 @@ class Defaults:
     RATELIMIT_COMMENT = "5 per minute; 50 per day"  # per member
     RATELIMIT_FLAG = "10 per minute; 100 per day"  # per member
     DRAFT_LIFETIME_DAYS = 30
+    SURVEY_CACHE_SECONDS = 2.0  # how long the API may answer from a survey lookup it made
     RESPONDENT_COOKIE = "resonanz_respondent"
     SURVEY_DEFINITIONS_DIR = "survey/definitions"
     DISCLOSURE_K = 5  # cells counting fewer respondents are not shown

@@ -93,6 +93,11 @@ class SurveyVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     survey: Mapped[Survey] = relationship(back_populates="versions")
 
+    @property
+    def survey_slug(self) -> str:
+        """The slug of the survey this version belongs to."""
+        return self.survey.slug
+
 
 class Response(db.Model):
     """A submitted response: answers only, no person, address, agent or exact time."""

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from survey.database import insert_unless_exists, write_transaction
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
+from survey.surveys import VersionRef
 
 SUBMISSION_ID = re.compile(r"\A[A-Za-z0-9_-]{8,100}\Z")  # \Z: "$" would let a trailing "\n" in
 
@@ -41,12 +42,20 @@ def _keyed_hash(*parts: str) -> str:
 
 def participation_key(survey: Survey, respondent_key: str) -> str:
     """The participation HMAC for a respondent key such as "user:7" or "browser:<random>"."""
-    return _keyed_hash("participation", survey.slug, respondent_key)
+    return _participation_key(survey.slug, respondent_key)
+
+
+def _participation_key(slug: str, respondent_key: str) -> str:
+    return _keyed_hash("participation", slug, respondent_key)
 
 
 def submission_key(survey: Survey, submission_id: str) -> str:
     """The HMAC under which a submission id is remembered, for idempotency."""
-    return _keyed_hash("submission", survey.slug, submission_id)
+    return _submission_key(survey.slug, submission_id)
+
+
+def _submission_key(slug: str, submission_id: str) -> str:
+    return _keyed_hash("submission", slug, submission_id)
 
 
 def has_answered(survey: Survey, respondent_keys: list[str]) -> bool:
@@ -59,12 +68,15 @@ def has_answered(survey: Survey, respondent_keys: list[str]) -> bool:
 
 def was_submitted(survey: Survey, submission_id: str) -> bool:
     """Whether a response with this submission id is stored."""
-    key = submission_key(survey, submission_id)
+    return _stored(submission_key(survey, submission_id))
+
+
+def _stored(key: str) -> bool:
     return bool(db.session.scalar(select(exists().where(Response.submission_key == key))))
 
 
 def submit_response(
-    version: SurveyVersion,
+    version: "SurveyVersion | VersionRef",
     answers: dict[str, Any],
     *,
     submission_id: str,
@@ -74,9 +86,9 @@ def submit_response(
     is_demo: bool = False,
 ) -> Submitted:
     """Store checked answers once; a replayed submission id stores nothing and says so."""
-    survey = version.survey
-    response_key = submission_key(survey, submission_id)
-    participation_keys = [participation_key(survey, k) for k in respondent_keys]
+    slug = version.survey_slug
+    response_key = _submission_key(slug, submission_id)
+    participation_keys = [_participation_key(slug, k) for k in respondent_keys]
     draft_hash = draft.token_hash if draft is not None else None
     # Read now: write_transaction commits (expiring `version`), and reloading it would be
     # one more query while holding SQLite's write lock.
@@ -101,7 +113,7 @@ def submit_response(
                 db.session.execute(delete(Draft).where(Draft.token_hash == draft_hash))
     except IntegrityError:
         # A concurrent submit of the same id or respondent won the race (PostgreSQL).
-        if was_submitted(survey, submission_id):
+        if _stored(response_key):
             return Submitted(replay=True)
         raise AlreadyAnswered from None
     return Submitted(replay=False)

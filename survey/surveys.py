@@ -1,9 +1,11 @@
 """Survey catalogue service: loading definitions as versions, finding the current one."""
 
 import functools
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
@@ -84,6 +86,47 @@ def get_survey(slug: str) -> Survey | None:
 def current_version(survey: Survey) -> SurveyVersion:
     """The newest version: the one new respondents are given."""
     return survey.versions[-1]
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """What answering through the API needs of a survey's newest version; plain data, so it
+    can be kept between requests (see `newest_version_ref`)."""
+
+    survey_slug: str
+    is_open: bool
+    id: int
+    number: int
+    content_hash: str
+
+
+# (database, slug) → (time read, newest version). Answering looks the survey up on every
+# submission; a process keeps what it read for SURVEY_CACHE_SECONDS, so closing a survey or
+# loading a new version reaches the API within that time.
+_refs: dict[tuple[str, str], tuple[float, VersionRef | None]] = {}
+
+
+def newest_version_ref(slug: str) -> VersionRef | None:
+    """The newest version of `slug` as plain data, read at most every SURVEY_CACHE_SECONDS."""
+    key = (str(db.engine.url), slug)
+    now = time.monotonic()
+    cached = _refs.get(key)
+    if cached is not None and now - cached[0] < current_app.config["SURVEY_CACHE_SECONDS"]:
+        return cached[1]
+    version = current_version_of(slug)
+    ref = None if version is None else VersionRef(
+        version.survey.slug, version.survey.is_open, version.id, version.number,
+        version.content_hash)
+    _refs[key] = (now, ref)
+    return ref
+
+
+def definition_for(ref: VersionRef) -> SurveyDefinition:
+    """The parsed definition of a version known by reference (cached like `definition_of`)."""
+    parsed = _cache.get((ref.id, ref.content_hash))
+    if parsed is None:
+        parsed = definition_of(db.session.get(SurveyVersion, ref.id))
+    return parsed
 
 
 def current_version_of(slug: str) -> SurveyVersion | None:
