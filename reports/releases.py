@@ -94,6 +94,18 @@ def latest_release(survey: Survey) -> Release | None:
                              .order_by(Release.number.desc()).limit(1))
 
 
+def release_stamp(survey: Survey, number: int | None = None) -> tuple[int, str] | None:
+    """(id, time) of release `number` (default: the latest) without loading its findings:
+    with releases immutable, enough to know whether a copy made earlier is still right."""
+    statement = select(Release.id, Release.created_at).where(Release.survey_id == survey.id)
+    if number is None:
+        statement = statement.order_by(Release.number.desc()).limit(1)
+    else:
+        statement = statement.where(Release.number == number)
+    row = db.session.execute(statement).first()
+    return None if row is None else (row.id, row.created_at.isoformat())
+
+
 def release_by_number(survey: Survey, number: int) -> Release | None:
     """One release of a survey by its number, or None."""
     return db.session.scalar(select(Release).where(Release.survey_id == survey.id,

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import json
+from collections import OrderedDict
 
 from flask import (
     Blueprint,
@@ -9,15 +11,17 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from reports.models import Release
 from reports.presentation import (
     display_table,
     finding_title,
@@ -29,13 +33,15 @@ from reports.releases import (
     latest_release,
     publish_release,
     release_by_number,
+    release_stamp,
     releases_of,
     surveys_with_releases,
 )
 from survey.accounts import role_required
-from survey.discussion.comments import read_thread
+from survey.discussion.comments import discussion_stamp, read_thread
 from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
+from survey.extensions import db
 from survey.i18n import survey_language
 from survey.models import Role
 from survey.surveys import definition_of, get_survey, open_surveys
@@ -114,7 +120,33 @@ def _published_finding(release, finding_id):
 
 @bp.get("/<slug>/<finding_id>")
 def finding_page(slug, finding_id):
-    """One finding: the question, its chart, its table, a summary, n and the method."""
+    """One finding: the question, its chart, its table, a summary, n and the method.
+
+    Readers who are not logged in (and have no message waiting) all see the same page for
+    the same address, language, release and state of the discussion; it is kept for them.
+    """
+    if current_user.is_authenticated or session.get("_flashes"):
+        return _render_finding_page(slug, finding_id)
+    survey = _survey_or_404(slug)
+    number = request.args.get("release")
+    stamp = release_stamp(survey, int(number) if number and number.isascii()
+                          and number.isdigit() and len(number) < 10 else None)
+    key = (str(db.engine.url), request.full_path, str(get_locale()), stamp,
+           discussion_stamp(survey, finding_id))
+    page = _pages.get(key)
+    if page is None:
+        page = _render_finding_page(slug, finding_id)
+        _pages[key] = page
+        while len(_pages) > PAGES_KEPT:
+            _pages.popitem(last=False)
+    return page
+
+
+PAGES_KEPT = 256
+_pages: OrderedDict = OrderedDict()
+
+
+def _render_finding_page(slug, finding_id):
     survey, release, definition = _shown_release(slug)
     published = _published_finding(release, finding_id)
     language = survey_language(definition)
@@ -200,11 +232,22 @@ def findings_api(slug):
     # Plain ASCII digits, few enough for the database's integer ("²".isdigit() is true, too).
     if number is not None and not (number.isascii() and number.isdigit() and len(number) <= 9):
         raise ApiError(400, "bad_request", "release must be a release number.")
-    release = (release_by_number(survey, int(number)) if number is not None
-               else latest_release(survey))
-    if release is None:
+    stamp = release_stamp(survey, int(number) if number is not None else None)
+    if stamp is None:
         raise ApiError(404, "not_found", "No such release of this survey.")
-    return jsonify(release_document(release))
+    key = (str(db.engine.url), *stamp)
+    body = _api_bodies.get(key)
+    if body is None:  # releases never change, so their JSON is made once per process
+        body = json.dumps(release_document(db.session.get(Release, stamp[0])),
+                          separators=(",", ":"), sort_keys=True).encode()
+        _api_bodies[key] = body
+        while len(_api_bodies) > API_BODIES_KEPT:
+            _api_bodies.popitem(last=False)
+    return Response(body, mimetype="application/json")
+
+
+API_BODIES_KEPT = 64
+_api_bodies: OrderedDict = OrderedDict()
 
 
 def latest_findings(limit: int = 6) -> list[tuple]:

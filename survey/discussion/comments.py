@@ -229,3 +229,14 @@ def member_activity(member: User) -> tuple[list[Comment], list[Comment]]:
         Comment.parent_id.in_(mine), Comment.author_id != member.id,
         Comment.status == CommentStatus.VISIBLE).order_by(Comment.created_at.desc()).limit(200)))
     return own, replies
+
+
+def discussion_stamp(survey: Survey, finding_id: str) -> tuple:
+    """Changes whenever what readers of a finding's discussion see may have changed: a new
+    comment, an edit, or any moderation action (each of which is logged)."""
+    in_thread = (Comment.survey_id == survey.id, Comment.finding_id == finding_id)
+    return tuple(db.session.execute(select(
+        select(func.max(Comment.id)).where(*in_thread).scalar_subquery(),
+        select(func.max(Comment.edited_at)).where(*in_thread).scalar_subquery(),
+        select(func.max(ModerationAction.id)).scalar_subquery(),
+    )).one())
