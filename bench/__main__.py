@@ -1,16 +1,17 @@
 """`python -m bench` (`make bench`): run every benchmark, or those named.
 
-    python -m bench                  # all of them: submit, then findings
+    python -m bench                  # all of them: submit, findings, then export
     python -m bench findings         # only the findings benchmark
+    python -m bench export           # only the export benchmark
     python -m bench submit --seconds 5
 """
 
 import argparse
 import sys
 
-from bench import findings, submit
+from bench import export, findings, submit
 
-BENCHMARKS = {"submit": submit, "findings": findings}
+BENCHMARKS = {"submit": submit, "findings": findings, "export": export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
-from reports.charts import render_chart
+from reports.charts import chart_key, render_chart
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
 from reports.publication import publish_finding
@@ -66,9 +66,7 @@ def publish_release(survey: Survey) -> Release:
                 "min_publish_n": current_app.config["MIN_PUBLISH_N"]}
     findings = [publish_finding(frame, definition, finding, **settings)
                 for finding in definition.findings]
-    charts = {result["finding_id"]: {language: render_chart(result, definition, language)
-                                     for language in definition.languages}
-              for result in findings if result["published"]}
+    charts = _charts(findings, definition, previous.charts if previous is not None else {})
     versions = sorted({int(v) for v in frame["version"].unique()}) if len(frame) else []
     for _attempt in range(3):
         try:
@@ -86,6 +84,29 @@ def publish_release(survey: Survey) -> Release:
         except IntegrityError:
             continue  # another publisher took the number; take the next
     raise RuntimeError("could not number the release")
+
+
+CHART_KEYS = "_keys"  # in a release's charts of a finding: the digest of each language's chart
+
+
+def _charts(findings: list[dict], definition, previous: dict) -> dict:
+    """The charts of the published findings, each language's SVG and its digest. A chart
+    whose specification equals the previous release's is taken from it: rendering is most
+    of what publishing again costs, and most charts move less than they can show."""
+    charts = {}
+    for result in findings:
+        if not result["published"]:
+            continue
+        before = previous.get(result["finding_id"], {})
+        entry, keys = {}, {}
+        for language in definition.languages:
+            keys[language] = chart_key(result, definition, language)
+            if before.get(CHART_KEYS, {}).get(language) == keys[language]:
+                entry[language] = before[language]
+            else:
+                entry[language] = render_chart(result, definition, language)
+        charts[result["finding_id"]] = {**entry, CHART_KEYS: keys}
+    return charts
 
 
 def latest_release(survey: Survey) -> Release | None:

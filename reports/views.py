@@ -172,7 +172,7 @@ def chart(slug, finding_id):
     """The finding's chart as stored in the release, in the page's language."""
     survey, release, definition = _shown_release(slug)
     charts = release.charts.get(finding_id) or abort(404)
-    svg = charts.get(survey_language(definition)) or next(iter(charts.values()))
+    svg = charts.get(survey_language(definition)) or charts[definition.languages[0]]
     response = Response(svg, mimetype="image/svg+xml")
     # A chart of a named release never changes; "the latest" does with the next release.
     response.headers["Cache-Control"] = ("public, max-age=86400, immutable"

@@ -1,15 +1,15 @@
 """The columns of an export: one row per response, one column per answer or answer part.
 
-| question type          | columns                      | values                                   |
-|------------------------|------------------------------|------------------------------------------|
-| single_choice, likert  | `<qid>`                      | option id (string)                       |
-| multi_choice           | `<qid>__<option>` per option | 1 chosen, 0 not chosen                   |
-| matrix                 | `<qid>__<row>` per row       | column id (string)                       |
-| ranking                | `<qid>__<item>` per item     | place, 1 = best (integer)                |
-| number                 | `<qid>`                      | integer or decimal, as the question asks |
-| consent                | `<qid>`                      | 1                                        |
-| text                   | `<qid>` (only `--text scrub`) | scrubbed free text                      |
-| "other" free text      | `<qid>.other` (only `--text scrub`, never for a quasi-identifier) |   |
+| question type         | columns                      | values                                   |
+|-----------------------|------------------------------|------------------------------------------|
+| single_choice, likert | `<qid>`                      | option id (quasi-identifiers generalized) |
+| multi_choice          | `<qid>__<option>` per option | 1 chosen, 0 not chosen                   |
+| matrix                | `<qid>__<row>` per row       | column id                                |
+| ranking               | `<qid>__<item>` per item     | place, 1 = best                          |
+| number                | `<qid>`                      | integer or decimal, as the question asks |
+| consent               | `<qid>`                      | 1                                        |
+| text                  | `<qid>`                      | scrubbed free text (`--text scrub` only) |
+| "other" free text     | `<qid>.other`                | as text; a quasi-identifier's never      |
 
 An empty value means not answered. Before them: `respondent_id` (random for each
 export), `version` (the survey version answered), `submitted_month` (YYYY-MM) and, only
@@ -136,8 +136,10 @@ def _parts(definition, question) -> list[str]:
 
 
 def _option_values(question, languages, pseudo) -> tuple[Value, ...]:
-    options = {o.id: o for o in getattr(question, "options", None)
-               or getattr(question, "scale", None) or getattr(question, "columns", None) or []}
+    """The choices of a question (options, scale points, matrix columns or ranking items)."""
+    listed = next((getattr(question, name) for name in ("options", "scale", "columns", "items")
+                   if getattr(question, name, None)), [])
+    options = {o.id: o for o in listed}
     return tuple(Value(code, _texts(options[code].label, languages) if code in options
                        else pseudo.get(code, _same_everywhere(code, languages)))
                  for code in question.choice_ids())

@@ -112,7 +112,8 @@ class RowPreparer:
                            CODE).combine_chunks()
         if kind in ("multi", "ranking"):
             if column.question_id not in positions:
-                parts = [c.part for c in self.columns if c.question_id == column.question_id]
+                parts = [c.part for c in self.columns
+                         if c.question_id == column.question_id and c.kind == kind]
                 positions[column.question_id] = _list_table(values, parts, kind)
             places, parts, unanswered = positions[column.question_id]
             part = places[:, parts.index(column.part)]

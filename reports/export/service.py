@@ -1,11 +1,14 @@
 """Anonymized export of a survey's responses: `run_export`, behind the CLI and the admin page.
 
-1. The quasi-identifier values of every selected response are counted in the database
-   (one GROUP BY; no row comes to Python), the generalization is chosen on those counts
-   (`reports.export.anonymity`) and with it the classes whose records are suppressed.
-2. In the same read snapshot, the responses are read in chunks, turned into export rows
-   (`reports.export.rows`) and written (`reports.export.formats`); then the codebook and the
-   disclosure report (`reports.export.codebook`).
+1. Every selected response is read once, in chunks and in one read transaction
+   (`reports.export.reading`), turned into compact columns (`reports.export.rows`) and
+   kept in a temporary Arrow file beside the target; its quasi-identifier values are
+   collected on the way.
+2. With every quasi-identifier value known, the generalization is chosen and with it the
+   classes whose records are suppressed (`reports.export.anonymity`).
+3. The temporary file is read back batch by batch, generalized, filtered, shuffled, given
+   random ids and written (`reports.export.formats`); then the codebook and the disclosure
+   report (`reports.export.codebook`).
 
 Every file is written under a temporary name in the target directory and renamed only when
 all of them are complete, so a failed export leaves nothing behind.
@@ -184,6 +187,10 @@ def run_export(survey: Survey, fmt: str, out_path: str | Path, *, k: int = 5,
     scrubber = Scrubber(account_names() if text == "scrub" else ())
     with db.engine.connect() as connection:
         expected = count_selected(connection, selection)
+    try:  # refused now rather than after reading everything (and again below, exactly)
+        check_size(fmt, expected, len(layout.columns))
+    except FormatLimitError as error:
+        raise ExportError(str(error)) from error
     report = progress or (lambda done, total: None)
     targets = output_paths(out)
     try:

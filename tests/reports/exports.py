@@ -102,8 +102,9 @@ def read_back(fmt: str, path, codebook: dict) -> pd.DataFrame:
     elif fmt == "parquet":
         frame = pd.read_parquet(path)
     elif fmt == "xlsx":
-        sheet = openpyxl.load_workbook(path, read_only=True)["data"]
-        rows = list(sheet.iter_rows(values_only=True))
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        rows = list(workbook["data"].iter_rows(values_only=True))
+        workbook.close()
         width = len(rows[0])  # a row read back ends at its last filled cell
         frame = pd.DataFrame([row + (None,) * (width - len(row)) for row in rows[1:]],
                              columns=rows[0], dtype=object)

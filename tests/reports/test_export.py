@@ -144,6 +144,7 @@ def test_xlsx_has_the_codebook_on_a_second_sheet(survey, folder):
     assert workbook.sheetnames == ["data", "codebook"]
     header = next(workbook["data"].iter_rows(values_only=True))
     rows = list(workbook["codebook"].iter_rows(values_only=True))
+    workbook.close()
     assert [row[0] for row in rows[1:]] == list(header)
     country = next(row for row in rows if row[0] == "country")
     assert "Land" in country and "Country" in country and "yes" in country
@@ -171,6 +172,9 @@ def test_codebook_describes_every_column(survey, folder):
     assert "quasi_identifier" not in by_name["primary"]
     assert by_name["agree"]["values"][0] == {"code": "no", "label": {"de": "nein", "en": "no"}}
     assert by_name["networks__xing"]["part_label"] == {"de": "XING", "en": "XING"}
+    assert by_name["future__facebook"]["part_label"] == {"de": "Facebook", "en": "Facebook"}
+    assert by_name["activity__none"]["part_label"] == {"de": "Keines", "en": "None"}
+    assert by_name["activity__other"]["part_label"] == {"de": "Sonstiges", "en": "Other"}
     assert by_name["weekly"]["minimum"] == 0 and by_name["weekly"]["maximum"] == 500
     markdown = result.codebook_paths[1].read_text()
     assert all(f"`{name}`" in markdown for name in names)

@@ -163,7 +163,7 @@ def export_survey(make_survey, make_user):
     return make_export_survey(make_survey)
 
 
-@settings(max_examples=12, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), count=st.integers(0, 60), k=st.integers(2, 10),
        text=st.sampled_from(["drop", "scrub"]),
@@ -187,3 +187,48 @@ def test_exports_are_k_anonymous_and_free_of_personal_data(export_survey, tmp_pa
     for personal_data in PLANTED:
         assert personal_data.lower() not in written.lower()
     assert "Liechtenstein" not in written  # the free text of a quasi-identifier's "other"
+
+
+# ------------------------------------------------------------------ hierarchies by example
+
+def test_unordered_values_are_grouped_rarest_first():
+    cells = pd.DataFrame({"country": [0, 1, 2, 4, 5], "count": [50, 3, 1, 2, 9]})
+    (hierarchy,) = build_hierarchies([COUNTRY], cells)  # fr (3) has no records
+    assert not hierarchy.ordered
+    assert [hierarchy.groups(level) for level in (1, 2)] == [
+        [("de",), ("at",), ("ch", "fr"), ("other",)],
+        [("de",), ("at",), ("ch", "fr", "other")]]
+    assert hierarchy.group_codes(2) == ["de", "at", "(grouped)", None]
+    assert hierarchy.group_codes(hierarchy.top) == ["*"]
+
+
+def test_ordered_bands_merge_the_neighbours_with_fewest_records():
+    cells = pd.DataFrame({"band": [0, 1, 2, 3, 4, 5], "count": [9, 1, 2, 40, 3, 30]})
+    (hierarchy,) = build_hierarchies([BAND], cells)
+    assert hierarchy.groups(1) == [("b18",), ("b25", "b35"), ("b45",), ("b55",), ("b65",)]
+    assert hierarchy.groups(2) == [("b18", "b25", "b35"), ("b45",), ("b55",), ("b65",)]
+    assert hierarchy.group_codes(2)[0] == "b18..b35"
+
+
+def test_information_loss_counts_what_merging_hides():
+    cells = pd.DataFrame({"sector": [0, 1, 2], "count": [2, 2, 4]})
+    (hierarchy,) = build_hierarchies([SECTOR], cells)
+    counts = np.array([2, 2, 4, 0])
+    assert hierarchy.information_loss(0, counts) == 0
+    assert hierarchy.information_loss(1, counts) == pytest.approx(0.5)  # 4 of 8 lose 1 bit
+    assert hierarchy.information_loss(hierarchy.top, counts) == pytest.approx(1.5)
+
+
+def test_long_option_lists_keep_a_small_lattice_of_nested_levels():
+    many = [QuasiIdentifier(f"q{n}", tuple(f"o{i}" for i in range(60)), ordered=n == 0)
+            for n in range(4)]
+    rng = np.random.default_rng(3)
+    records = pd.DataFrame({qi.question_id: rng.choice(qi.options, 500) for qi in many})
+    cells = cell_counts(records, many)
+    hierarchies = build_hierarchies(many, cells)
+    assert all(h.levels <= 11 for h in hierarchies)  # 20,000 ** (1/4) levels at most
+    for hierarchy in hierarchies:
+        assert hierarchy.partitions[0] == tuple(range(60))
+        assert len(set(hierarchy.partitions[-1])) == 1  # one group, then the top "*"
+    plan = plan_generalization(cells, hierarchies, 5)
+    assert plan.suppressed == 0 and plan.k_reached >= 5
