@@ -77,13 +77,14 @@ def write_transaction() -> Iterator[None]:
 
 
 def insert_unless_exists(model, unique_column: str):
-    """INSERT that does nothing when a row with the same `unique_column` exists
-    (check `rowcount`): one statement instead of a lookup and an insert. Pass the values
-    when executing it; the statement itself is built once per dialect."""
+    """INSERT that does nothing when a row with the same `unique_column` exists; it returns
+    the new row's key, or no row: one statement instead of a lookup and an insert. Pass the
+    values when executing it; the statement itself is built once per dialect."""
     return _insert_unless_exists(db.session().get_bind().dialect.name, model, unique_column)
 
 
 @functools.cache
 def _insert_unless_exists(dialect: str, model, unique_column: str):
     module = sqlite if dialect == "sqlite" else postgresql
-    return module.insert(model).on_conflict_do_nothing(index_elements=[unique_column])
+    return (module.insert(model).on_conflict_do_nothing(index_elements=[unique_column])
+            .returning(model.__table__.primary_key.columns.values()[0]))

@@ -96,14 +96,15 @@ def submit_response(
     try:
         with write_transaction():
             # One statement stores the response or, for a submission id seen before, nothing.
-            # Core execution on the session's connection: the ORM's bulk path has no rowcount.
+            # RETURNING says whether a row went in (rowcount is not reliable for that on
+            # every driver); executed on the session's connection, outside the ORM's bulk path.
             statement = insert_unless_exists(Response, "submission_key")
             stored = db.session.connection().execute(statement, {
                 "survey_version_id": version_id, "submission_key": response_key,
                 "language": language, "submitted_on": datetime.now(UTC).date(),
                 "answers": answers, "is_demo": is_demo,
-            }).rowcount
-            if not stored:
+            }).first()
+            if stored is None:
                 return Submitted(replay=True)
             if participation_keys and db.session.scalar(
                     select(exists().where(Participation.key.in_(participation_keys)))):

@@ -19,7 +19,7 @@ CONDITIONAL = {q.id for q in ARTICLE.questions() if q.show_if is not None}
 
 def stored_responses():
     db.session.remove()  # read what the requests committed, not a stale snapshot
-    return list(db.session.scalars(select(Response)))
+    return list(db.session.scalars(select(Response).order_by(Response.id)))
 
 
 def satisfying(condition) -> dict:
