@@ -14,16 +14,13 @@ stdout and report their own peak memory (`ru_maxrss`).
 
 import argparse
 import json
-import resource
 import sys
 import time
 import uuid
 from functools import wraps
 from pathlib import Path
 
-
-def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+from bench.probing import peak_rss_mb, read_naively
 
 
 def _timed(owner, name: str, seconds: dict) -> None:
@@ -53,7 +50,7 @@ def export(slug: str, fmt: str, out: str) -> dict:
     with app.app_context():
         survey = get_survey(slug)
         startup = time.perf_counter() - began
-        rss_before = _peak_rss_mb()
+        rss_before = peak_rss_mb()
         cpu, wall = time.process_time(), time.perf_counter()
         result = run_export(survey, fmt, out, k=5, text="drop", include_demo=True)
         wall = time.perf_counter() - wall
@@ -70,7 +67,7 @@ def export(slug: str, fmt: str, out: str) -> dict:
                    for q in result.disclosure["quasi_identifiers"]},
         "file_mb": round(Path(out).stat().st_size / 2**20, 1),
         "peak_rss_mb_before": rss_before,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -113,8 +110,6 @@ def _naive_columns(rows, answers: list[dict], layout):
 def reference(slug: str, folder: str) -> dict:
     began = time.perf_counter()
     import numpy as np
-    import pandas as pd
-    from sqlalchemy import text
 
     from app import create_app
     from reports.export.anonymity import build_hierarchies, cell_counts, plan_generalization
@@ -128,24 +123,15 @@ def reference(slug: str, folder: str) -> dict:
     with app.app_context():
         survey = get_survey(slug)
         definitions = {v.number: definition_of(v) for v in survey.versions}
-        numbers = {v.id: v.number for v in survey.versions}
         layout = export_layout(definitions, text="drop", include_demo=True)
         quasi = quasi_identifiers(layout)
         startup = time.perf_counter() - began
-        rss_before = _peak_rss_mb()
+        rss_before = peak_rss_mb()
         stages = {}
         cpu, wall = time.process_time(), time.perf_counter()
-        mark = wall
         with db.engine.connect() as connection:
-            rows = pd.read_sql(text(
-                "SELECT r.survey_version_id, r.submitted_on, r.is_demo, r.answers "
-                "FROM response r JOIN survey_version v ON v.id = r.survey_version_id "
-                "WHERE v.survey_id = :survey ORDER BY r.id"),
-                connection, params={"survey": survey.id})
-        stages["read_sql"], mark = time.perf_counter() - mark, time.perf_counter()
-        answers = [json.loads(document) for document in rows.pop("answers")]
-        rows["version"] = rows["survey_version_id"].map(numbers)
-        stages["json_loads"], mark = time.perf_counter() - mark, time.perf_counter()
+            rows, answers = read_naively(connection, survey, stages)
+        mark = time.perf_counter()
         frame = _naive_columns(rows, answers, layout)
         del answers
         stages["columns"], mark = time.perf_counter() - mark, time.perf_counter()
@@ -189,7 +175,7 @@ def reference(slug: str, folder: str) -> dict:
         "rows": len(frame),
         "levels": dict(zip(names, plan.levels, strict=True)),
         "peak_rss_mb_before": rss_before,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

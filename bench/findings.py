@@ -170,23 +170,7 @@ def stored_findings(database: Path, number: int) -> list:
 # ------------------------------------------------------------------ pages under load
 
 def load_figures(result: LoadResult, server_cpu: float | None, wall: float) -> dict:
-    answered = sum((result.statuses + result.warmup_statuses).values())
-    return {
-        "rps": round(result.rps, 1),
-        "p50_ms": round(result.percentile_ms(0.50), 2),
-        "p95_ms": round(result.percentile_ms(0.95), 2),
-        "p99_ms": round(result.percentile_ms(0.99), 2),
-        "measured_requests": result.requests,
-        "measured_seconds": round(result.seconds, 3),
-        "statuses": {str(k): v for k, v in sorted((result.statuses
-                                                   + result.warmup_statuses).items())},
-        "not_ok": result.non_accepted(200),
-        "client_failures": dict(result.failures),
-        "error_samples": result.error_samples,
-        "server_cpu_cores": None if server_cpu is None else round(server_cpu / wall, 2),
-        "server_cpu_ms_per_request": (None if server_cpu is None or not answered
-                                      else round(server_cpu * 1000 / answered, 2)),
-    }
+    return {**result.figures(server_cpu, wall), "not_ok": result.non_accepted(200)}
 
 
 def measure_pages(tmp: Path, env: dict, options) -> dict:

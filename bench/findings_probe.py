@@ -14,11 +14,12 @@ children (servers, the demo-data loader) do not blur it.
 
 import argparse
 import json
-import resource
 import sys
 import time
 from collections import Counter
 from functools import wraps
+
+from bench.probing import peak_rss_mb, read_naively
 
 STAGES = (
     ("frame_update", "read new responses, parse, write Parquet"),
@@ -26,10 +27,6 @@ STAGES = (
     ("findings", "compute_finding + publish_finding (disclosure)"),
     ("charts", "render_chart (Altair + vl-convert)"),
 )
-
-
-def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
 def _timed(owner, name: str, stage: str, seconds: Counter, results: dict) -> None:
@@ -67,7 +64,7 @@ def publish(slug: str, instance: str) -> dict:
     with app.app_context():
         survey = get_survey(slug)
         startup = time.perf_counter() - began
-        rss_before = _peak_rss_mb()
+        rss_before = peak_rss_mb()
         cpu, wall = time.process_time(), time.perf_counter()
         release = releases.publish_release(survey)
         wall = time.perf_counter() - wall
@@ -86,7 +83,7 @@ def publish(slug: str, instance: str) -> dict:
             "charts": sum(len(by_language) for by_language in release.charts.values()),
             "peak_rss_mb_before": rss_before,
         }
-    document["peak_rss_mb"] = _peak_rss_mb()
+    document["peak_rss_mb"] = peak_rss_mb()
     return document
 
 
@@ -132,8 +129,6 @@ def _naive_frame(rows, answers: list[dict], definition):
 
 def reference(slug: str) -> dict:
     began = time.perf_counter()
-    import pandas as pd
-    from sqlalchemy import text
 
     from app import create_app
     from reports.publication import publish_finding
@@ -144,23 +139,14 @@ def reference(slug: str) -> dict:
     with app.app_context():
         survey = get_survey(slug)
         definition = definition_of(current_version(survey))
-        numbers = {v.id: v.number for v in survey.versions}
         settings = {"k": app.config["DISCLOSURE_K"], "min_publish_n": app.config["MIN_PUBLISH_N"]}
         startup = time.perf_counter() - began
-        rss_before = _peak_rss_mb()
+        rss_before = peak_rss_mb()
         stages = {}
         cpu, wall = time.process_time(), time.perf_counter()
-        mark = wall
         with db.engine.connect() as connection:
-            rows = pd.read_sql(text(
-                "SELECT r.id, r.survey_version_id, r.submitted_on, r.is_demo, r.answers "
-                "FROM response r JOIN survey_version v ON v.id = r.survey_version_id "
-                "WHERE v.survey_id = :survey ORDER BY r.id"),
-                connection, params={"survey": survey.id})
-        stages["read_sql"], mark = time.perf_counter() - mark, time.perf_counter()
-        answers = [json.loads(document) for document in rows["answers"]]
-        rows["version"] = rows["survey_version_id"].map(numbers)
-        stages["json_loads"], mark = time.perf_counter() - mark, time.perf_counter()
+            rows, answers = read_naively(connection, survey, stages)
+        mark = time.perf_counter()
         frame = _naive_frame(rows, answers, definition)
         stages["frame"], mark = time.perf_counter() - mark, time.perf_counter()
         findings = [publish_finding(frame, definition, finding, **settings)
@@ -176,7 +162,7 @@ def reference(slug: str) -> dict:
         "responses": len(frame),
         "findings": json.loads(json.dumps(findings)),  # as a release stores them
         "peak_rss_mb_before": rss_before,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

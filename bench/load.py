@@ -65,6 +65,30 @@ class LoadResult:
         everything = self.statuses + self.warmup_statuses
         return sum(n for s, n in everything.items() if s != status) + sum(self.failures.values())
 
+    def answered(self) -> int:
+        """Requests that got an answer, warm-up included."""
+        return sum((self.statuses + self.warmup_statuses).values())
+
+    def figures(self, server_cpu: float | None, wall: float) -> dict:
+        """Throughput, latency percentiles, outcomes and the server's CPU, for a results file."""
+        answered = self.answered()
+        return {
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.percentile_ms(0.50), 2),
+            "p95_ms": round(self.percentile_ms(0.95), 2),
+            "p99_ms": round(self.percentile_ms(0.99), 2),
+            "measured_requests": self.requests,
+            "measured_seconds": round(self.seconds, 3),
+            "statuses": {str(k): v for k, v in sorted((self.statuses
+                                                       + self.warmup_statuses).items())},
+            "client_failures": dict(self.failures),
+            "error_samples": self.error_samples,
+            "server_cpu_cores": None if server_cpu is None else round(server_cpu / wall, 2),
+            # Worker CPU per answered request (warm-up included): what one request costs.
+            "server_cpu_ms_per_request": (None if server_cpu is None or not answered
+                                          else round(server_cpu * 1000 / answered, 3)),
+        }
+
 
 def _client(number: int, host: str, port: int, path: str, make_body: MakeBody | None,
             expect: int, start: threading.Event, times: dict, record: ClientRecord,

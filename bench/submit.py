@@ -154,29 +154,13 @@ def run_rounds(targets: list[Target], tails: list[bytes], options) -> None:
 def figures(target: Target, stored: int) -> dict:
     result = merge(target.results)
     accepted = result.accepted()
-    answered = sum((result.statuses + result.warmup_statuses).values())
-    server_cpu = target.server_cpu_seconds
     return {
-        "rps": round(result.rps, 1),
-        "p50_ms": round(result.percentile_ms(0.50), 2),
-        "p95_ms": round(result.percentile_ms(0.95), 2),
-        "p99_ms": round(result.percentile_ms(0.99), 2),
-        "measured_requests": result.requests,
-        "measured_seconds": round(result.seconds, 3),
+        **result.figures(target.server_cpu_seconds, target.wall_seconds),
         "accepted_201_including_warmup": accepted,
         "not_accepted": result.non_accepted(),
-        "statuses": {str(k): v for k, v in sorted((result.statuses
-                                                   + result.warmup_statuses).items())},
-        "client_failures": dict(result.failures),
-        "error_samples": result.error_samples,
         "stored_rows": stored,
         "nothing_lost": stored == accepted,
         "client_cpu_cores": round(target.client_cpu_seconds / target.wall_seconds, 2),
-        # Worker CPU per answered request (warm-up included): what one response costs.
-        "server_cpu_cores": (None if server_cpu is None
-                             else round(server_cpu / target.wall_seconds, 2)),
-        "server_cpu_ms_per_request": (None if server_cpu is None or not answered
-                                      else round(server_cpu * 1000 / answered, 3)),
     }
 
 

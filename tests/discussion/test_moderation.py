@@ -25,45 +25,18 @@ from tests.discussion_support import (
     FINDING,
     SLUG,
     browser_of,
-    cheap_passwords,
     comment_ids,
     flashed,
     make_member,
     page_text,
     post_form,
-    publish_demo_release,
     table_rows,
 )
 from tests.support import input_values, url_map_rules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REASON_MESSAGE = "Please give a reason for hiding the comment."
 NOT_ALLOWED = "You are not allowed to act on this member's content."
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch):
-    cheap_passwords(monkeypatch)
-
-
-@pytest.fixture
-def release(app):
-    return publish_demo_release()
-
-
-@pytest.fixture
-def moderator(release):
-    return make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
-
-
-@pytest.fixture
-def admin(release):
-    return make_member("admin@example.org", Role.ADMIN, "Adminin")
-
-
-@pytest.fixture
-def alice(release):
-    return make_member("alice@example.org", name="Alice")
 
 
 def write(author, body, parent=None) -> Comment:

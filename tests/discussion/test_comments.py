@@ -27,40 +27,12 @@ from tests.discussion_support import (
     SLUG,
     another_release,
     browser_of,
-    cheap_passwords,
     comment_ids,
     flashed,
     make_member,
     page_text,
     post_form,
-    publish_demo_release,
 )
-
-
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch):
-    cheap_passwords(monkeypatch)
-
-
-@pytest.fixture
-def release(app):
-    """Release 1 of the article's survey, with the finding everyone comments on."""
-    return publish_demo_release()
-
-
-@pytest.fixture
-def moderator(release):
-    return make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
-
-
-@pytest.fixture
-def alice(release):
-    return make_member("alice@example.org", name="Alice")
-
-
-@pytest.fixture
-def bob(release):
-    return make_member("bob@example.org", name="Bob")
 
 
 def write(author, body, parent=None, release_number=1) -> Comment:
