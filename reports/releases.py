@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import aliased, load_only
 
 from reports.charts import chart_key, render_chart
 from reports.frame import FrameSource, FrameStore
@@ -115,15 +115,21 @@ def latest_release(survey: Survey) -> Release | None:
                              .order_by(Release.number.desc()).limit(1))
 
 
+def chosen_release_id(survey_id, number: int | None = None):
+    """The id of release `number` of a survey (default: the latest) as a subquery;
+    `survey_id` may be a column of an enclosing query."""
+    other = aliased(Release)  # an enclosing query may select from Release itself
+    statement = select(other.id).where(other.survey_id == survey_id)
+    if number is None:
+        return statement.order_by(other.number.desc()).limit(1).scalar_subquery()
+    return statement.where(other.number == number).scalar_subquery()
+
+
 def release_stamp(survey: Survey, number: int | None = None) -> tuple[int, str] | None:
     """(id, time) of release `number` (default: the latest) without loading its findings:
     with releases immutable, enough to know whether a copy made earlier is still right."""
-    statement = select(Release.id, Release.created_at).where(Release.survey_id == survey.id)
-    if number is None:
-        statement = statement.order_by(Release.number.desc()).limit(1)
-    else:
-        statement = statement.where(Release.number == number)
-    row = db.session.execute(statement).first()
+    row = db.session.execute(select(Release.id, Release.created_at).where(
+        Release.id == chosen_release_id(survey.id, number))).first()
     return None if row is None else (row.id, row.created_at.isoformat())
 
 

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from reports.models import Release
 from reports.presentation import (
@@ -30,6 +31,7 @@ from reports.presentation import (
 )
 from reports.releases import (
     ReleaseError,
+    chosen_release_id,
     latest_release,
     publish_release,
     release_by_number,
@@ -38,12 +40,12 @@ from reports.releases import (
     surveys_with_releases,
 )
 from survey.accounts import role_required
-from survey.discussion.comments import discussion_stamp, read_thread
+from survey.discussion.comments import discussion_stamp_columns, read_thread
 from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
 from survey.extensions import db
 from survey.i18n import survey_language
-from survey.models import Role
+from survey.models import Role, Survey
 from survey.surveys import definition_of, get_survey, open_surveys
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
@@ -65,7 +67,7 @@ def _chosen_release(survey):
     given = request.args.get("release")
     if given is None:
         return latest_release(survey)
-    number = int(given) if given.isascii() and given.isdigit() and len(given) < 10 else 0
+    number = _release_number(given) or 0
     if not 0 < number <= MAX_RELEASE_NUMBER:  # a larger int overflows the database's integer
         abort(404)
     release = release_by_number(survey, number)
@@ -127,12 +129,10 @@ def finding_page(slug, finding_id):
     """
     if current_user.is_authenticated or session.get("_flashes"):
         return _render_finding_page(slug, finding_id)
-    survey = _survey_or_404(slug)
-    number = request.args.get("release")
-    stamp = release_stamp(survey, int(number) if number and number.isascii()
-                          and number.isdigit() and len(number) < 10 else None)
-    key = (str(db.engine.url), request.full_path, str(get_locale()), stamp,
-           discussion_stamp(survey, finding_id))
+    stamp = _page_stamp(slug, finding_id, _release_number(request.args.get("release")))
+    if stamp is None:  # no such survey or release: the full path says which
+        return _render_finding_page(slug, finding_id)
+    key = (str(db.engine.url), request.full_path, str(get_locale()), stamp)
     page = _pages.get(key)
     if page is None:
         page = _render_finding_page(slug, finding_id)
@@ -140,6 +140,27 @@ def finding_page(slug, finding_id):
         while len(_pages) > PAGES_KEPT:
             _pages.popitem(last=False)
     return page
+
+
+def _release_number(given: str | None) -> int | None:
+    """?release=N as a number; None when absent or not a plain number."""
+    if given and given.isascii() and given.isdigit() and len(given) < 10:
+        return int(given)
+    return None
+
+
+def _page_stamp(slug: str, finding_id: str, number: int | None) -> tuple | None:
+    """In one query, what a kept finding page depends on: the release shown (id and time;
+    releases never change) and the state of its discussion. None if there is no such
+    survey or release."""
+    if "\x00" in slug + finding_id:  # PostgreSQL refuses NUL even in a query
+        return None
+    row = db.session.execute(
+        select(Release.id, Release.created_at, *discussion_stamp_columns(Survey.id, finding_id))
+        .select_from(Survey)
+        .join(Release, Release.id == chosen_release_id(Survey.id, number))
+        .where(Survey.slug == slug)).first()
+    return None if row is None else (row[0], row[1].isoformat(), *row[2:])
 
 
 PAGES_KEPT = 256

@@ -231,12 +231,11 @@ def member_activity(member: User) -> tuple[list[Comment], list[Comment]]:
     return own, replies
 
 
-def discussion_stamp(survey: Survey, finding_id: str) -> tuple:
-    """Changes whenever what readers of a finding's discussion see may have changed: a new
-    comment, an edit, or any moderation action (each of which is logged)."""
-    in_thread = (Comment.survey_id == survey.id, Comment.finding_id == finding_id)
-    return tuple(db.session.execute(select(
-        select(func.max(Comment.id)).where(*in_thread).scalar_subquery(),
-        select(func.max(Comment.edited_at)).where(*in_thread).scalar_subquery(),
-        select(func.max(ModerationAction.id)).scalar_subquery(),
-    )).one())
+def discussion_stamp_columns(survey_id, finding_id: str) -> list:
+    """What changes whenever readers of a finding's discussion may see something new: the
+    newest comment, the latest edit and the latest moderation action (each is logged), as
+    scalar subqueries; `survey_id` may be a column of an enclosing query."""
+    in_thread = (Comment.survey_id == survey_id, Comment.finding_id == finding_id)
+    return [select(func.max(Comment.id)).where(*in_thread).scalar_subquery(),
+            select(func.max(Comment.edited_at)).where(*in_thread).scalar_subquery(),
+            select(func.max(ModerationAction.id)).scalar_subquery()]
