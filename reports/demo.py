@@ -17,12 +17,14 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import delete, func, insert, select
 
+from reports.coding import coded_answers
 from reports.columns import matrix_row_ids
 from survey.database import write_transaction
 from survey.definition.answers import condition_holds, matrix_rows, other_key
 from survey.definition.model import DONT_KNOW, OTHER, All, Any_, SurveyDefinition
 from survey.extensions import db
 from survey.models import Response, SurveyVersion
+from survey.surveys import definition_of
 
 BATCH = 10_000
 LEANING = 1.6  # how strongly the latent leaning moves ordered answers
@@ -231,12 +233,14 @@ def insert_demo_responses(version: SurveyVersion, answer_sets: list[dict],
                           rng: np.random.Generator) -> None:
     """Store one batch of demo answer sets as responses of `version`, spread over 90 days."""
     languages = definition_languages(version)
+    definition = definition_of(version)
     today = date.today()
     days = rng.integers(0, 90, len(answer_sets))
     spoken = rng.integers(0, len(languages), len(answer_sets))
     rows = [{"survey_version_id": version.id, "submission_key": f"demo-{secrets.token_hex(20)}",
              "language": languages[spoken[n]], "submitted_on": today - timedelta(int(days[n])),
-             "answers": answers, "is_demo": True} for n, answers in enumerate(answer_sets)]
+             "answers": answers, "coded_answers": coded_answers(definition, answers),
+             "is_demo": True} for n, answers in enumerate(answer_sets)]
     with write_transaction():  # a Core insert: the ORM's bulk path costs more than SQLite
         db.session.execute(insert(Response.__table__), rows)
 

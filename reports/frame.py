@@ -39,8 +39,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.feather as feather
 import pyarrow.json as pa_json
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
+from reports.coding import arrow_types, layout
 from reports.columns import QuestionColumns, frame_columns
 from survey.definition import SurveyDefinition
 
@@ -50,34 +51,50 @@ _META = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.string(), "__demo": pa
 _META_CSV = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.date32(), "__demo": pa.int64()}
 PART_SUFFIX = ".arrow"
 
-# SQLite hands the stored documents over as they are, and the metadata as CSV lines in the
-# same order (an empty field for a missing day), in one pass: merging the metadata into each
-# document with json_set parsed and re-serialised every document, which cost about as much
-# as Arrow's parse. `+survey_version_id` keeps the planner off the version index: with it,
-# every chunk sorted all remaining responses (a temporary B-tree) instead of walking the
-# rowid from :after in order.
+# One pass over a chunk of responses gives three texts: the coded lines (`reports.coding`,
+# each after its metadata `id,version id,day,demo flag`) of responses coded for the frame's
+# layout; the JSON documents of the others; and, on SQLite, their metadata as CSV lines in
+# the same order (merging it into each document with json_set re-serialised every document,
+# which cost about as much as Arrow's parse). `+survey_version_id` keeps the planner off the
+# version index: with it, every chunk sorted all remaining responses (a temporary B-tree)
+# instead of walking the rowid from :after in order.
 _SQLITE_CHUNK = text("""
-    SELECT CAST(group_concat(coalesce(answers, '{}'), char(10)) AS BLOB),
-           CAST(group_concat(id || ',' || survey_version_id || ',' || coalesce(submitted_on, '')
-                             || ',' || coalesce(is_demo, ''), char(10)) AS BLOB),
+    SELECT CAST(group_concat(CASE WHEN coded THEN meta || ',' || coded_answers END,
+                             char(10)) AS BLOB),
+           CAST(group_concat(CASE WHEN NOT coded THEN coalesce(answers, '{}') END,
+                             char(10)) AS BLOB),
+           CAST(group_concat(CASE WHEN NOT coded THEN meta END, char(10)) AS BLOB),
            count(*), max(id)
     FROM (
-        SELECT id, survey_version_id, submitted_on, is_demo, answers
+        SELECT id, answers, coded_answers,
+               coded_answers IS NOT NULL AND survey_version_id IN :coded AS coded,
+               id || ',' || survey_version_id || ',' || coalesce(submitted_on, '')
+                  || ',' || coalesce(is_demo, '') AS meta
         FROM response
         WHERE +survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
           AND id > :after
         ORDER BY id LIMIT :limit)
-""")
+""").bindparams(bindparam("coded", expanding=True))
 _POSTGRES_CHUNK = text("""
-    SELECT string_agg(doc, E'\\n' ORDER BY id), NULL, count(*), max(id) FROM (
-        SELECT id, (answers::jsonb || jsonb_build_object(
-                    '__id', id, '__v', survey_version_id,
-                    '__d', submitted_on::text, '__demo', is_demo::int))::text AS doc
-        FROM response
-        WHERE survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
-          AND id > :after
-        ORDER BY id LIMIT :limit) AS chunk
-""")
+    SELECT string_agg(line, E'\\n' ORDER BY id), string_agg(doc, E'\\n' ORDER BY id), NULL,
+           count(*), max(id)
+    FROM (
+        SELECT id,
+               CASE WHEN coded THEN id::text || ',' || survey_version_id::text || ','
+                    || coalesce(submitted_on::text, '') || ',' || is_demo::int::text
+                    || ',' || coded_answers END AS line,
+               CASE WHEN NOT coded THEN (coalesce(answers::jsonb, '{}'::jsonb)
+                    || jsonb_build_object('__id', id, '__v', survey_version_id,
+                                          '__d', submitted_on::text, '__demo', is_demo::int)
+                    )::text END AS doc
+        FROM (
+            SELECT id, survey_version_id, submitted_on, is_demo, answers, coded_answers,
+                   coded_answers IS NOT NULL AND survey_version_id IN :coded AS coded
+            FROM response
+            WHERE survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
+              AND id > :after
+            ORDER BY id LIMIT :limit) AS picked) AS chunk
+""").bindparams(bindparam("coded", expanding=True))
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,7 @@ class FrameSource:
     version_numbers: dict[int, int]  # version id → version number
     definition: SurveyDefinition
     definition_hash: str
+    coded_versions: tuple[int, ...] = ()  # versions whose coded lines fit the frame's layout
 
 
 def _arrow_type(spec: QuestionColumns) -> pa.DataType:
@@ -210,17 +228,70 @@ def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = Non
         if info.num_rows != table.num_rows:
             raise ValueError(f"{table.num_rows} answer documents but {info.num_rows} "
                              "lines of metadata")
+    data = _meta_data(info, source)
+    for spec in specs:
+        data.update(_question_frame(spec, table[spec.question_id],
+                                    _choices(source.definition, spec)))
+    return pd.DataFrame(data)
+
+
+def parse_coded(lines: bytes, source: FrameSource) -> pd.DataFrame:
+    """Coded lines (`reports.coding`), each after its metadata `id,version id,day,demo
+    flag`, to the tidy frame of `reports.columns`: what `parse_documents` makes of the same
+    responses' documents."""
+    types = arrow_types(source.definition)
+    fields = [f"f{n}" for n in range(len(types))]
+    table = pa_csv.read_csv(
+        io.BytesIO(lines),
+        read_options=pa_csv.ReadOptions(column_names=[*_META_CSV, *fields],
+                                        block_size=16 << 20),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={**_META_CSV, **dict(zip(fields, types, strict=True))},
+            true_values=["1"], false_values=["0"]),
+    )
+    data = _meta_data(table, source)
+    columns = iter(fields)
+    for spec, choices in layout(source.definition):
+        for name in spec.columns:
+            data[name] = _decoded(spec.kind, table[next(columns)].combine_chunks(), choices)
+    return pd.DataFrame(data)
+
+
+def _decoded(kind: str, values: pa.Array, choices: tuple[str, ...]):
+    """One column of coded fields as `_question_frame` makes it from documents."""
+    missing = values.is_null().to_numpy(zero_copy_only=False)
+    if kind == "number":
+        return values.to_numpy(zero_copy_only=False).astype(float)
+    if kind in ("choice", "matrix"):
+        codes = values.fill_null(-1).to_numpy().astype(np.int16)
+        return pd.Categorical.from_codes(codes, categories=list(choices))
+    if kind == "multi":
+        return pd.arrays.BooleanArray(values.fill_null(False).to_numpy(zero_copy_only=False),
+                                      missing)
+    return pd.arrays.IntegerArray(values.fill_null(0).to_numpy().astype(np.int8), missing)
+
+
+def parse_chunk(coded: bytes | None, documents: bytes, meta: bytes | None,
+                source: FrameSource) -> pd.DataFrame:
+    """A chunk's coded lines and documents as one frame, in response id order."""
+    if not coded:
+        return parse_documents(documents, source, meta)
+    frame = parse_coded(coded, source)
+    if documents:
+        frame = pd.concat([frame, parse_documents(documents, source, meta)], ignore_index=True)
+        frame = frame.sort_values("response_id", ignore_index=True, kind="stable")
+    return frame
+
+
+def _meta_data(info: pa.Table, source: FrameSource) -> dict:
+    """The metadata columns from a table with the columns of `_META`."""
     versions = pd.Series(source.version_numbers)
-    data = {
+    return {
         "response_id": info["__id"].to_numpy(),
         "version": versions.reindex(info["__v"].to_numpy()).to_numpy(dtype=np.int32),
         "submitted_on": _days(info["__d"]),
         "is_demo": info["__demo"].to_numpy(zero_copy_only=False).astype(bool),
     }
-    for spec in specs:
-        data.update(_question_frame(spec, table[spec.question_id],
-                                    _choices(source.definition, spec)))
-    return pd.DataFrame(data)
 
 
 def _days(values: pa.ChunkedArray) -> np.ndarray:
@@ -233,19 +304,22 @@ def _days(values: pa.ChunkedArray) -> np.ndarray:
 
 
 def _fetch_chunks(connection, source: FrameSource, after: int,
-                  ) -> Iterator[tuple[bytes, bytes | None, int]]:
-    """(documents, metadata or None, newest id) for each chunk of responses with an id above
-    `after`, as `parse_documents` takes them."""
+                  ) -> Iterator[tuple[bytes | None, bytes, bytes | None, int]]:
+    """(coded lines, documents, their metadata or None, newest id) for each chunk of
+    responses with an id above `after`, as `parse_chunk` takes them."""
     query = _SQLITE_CHUNK if connection.dialect.name == "sqlite" else _POSTGRES_CHUNK
     while True:
-        documents, meta, count, newest = connection.execute(
-            query, {"survey": source.survey_id, "after": after, "limit": CHUNK_ROWS}).one()
+        coded, documents, meta, count, newest = connection.execute(query, {
+            "survey": source.survey_id, "after": after, "limit": CHUNK_ROWS,
+            "coded": list(source.coded_versions)}).one()
         if not count:
             return
-        if isinstance(documents, str):
-            documents = documents.encode()
-        yield documents, meta, newest
+        yield _bytes(coded), _bytes(documents) or b"", _bytes(meta), newest
         after = newest
+
+
+def _bytes(text_or_bytes: str | bytes | None) -> bytes | None:
+    return text_or_bytes.encode() if isinstance(text_or_bytes, str) else text_or_bytes
 
 
 _END = object()
@@ -296,8 +370,8 @@ def read_chunks(connection, source: FrameSource, after: int):
     The database reads the next chunk (in a helper thread, on `connection`) while this
     one is parsed; the caller must not use `connection` until the iteration ends.
     """
-    for documents, meta, newest in _ahead(_fetch_chunks(connection, source, after)):
-        yield newest, parse_documents(documents, source, meta)
+    for coded, documents, meta, newest in _ahead(_fetch_chunks(connection, source, after)):
+        yield newest, parse_chunk(coded, documents, meta, source)
 
 
 def empty_frame(source: FrameSource) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, load_only
 
 from reports.charts import chart_key, render_chart
+from reports.coding import layout, layout_digest
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
 from reports.publication import publish_finding
@@ -20,11 +21,15 @@ from survey.surveys import current_version, definition_of
 def frame_source(survey: Survey) -> FrameSource:
     """What the survey's frame is built from: its versions and newest definition."""
     version = current_version(survey)
+    definition = definition_of(version)
+    digest = layout_digest(definition)
     return FrameSource(
         survey_id=survey.id,
         version_numbers={v.id: v.number for v in survey.versions},
-        definition=definition_of(version),
+        definition=definition,
         definition_hash=version.content_hash,
+        coded_versions=tuple(v.id for v in survey.versions
+                             if layout(definition) and layout_digest(definition_of(v)) == digest),
     )
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -109,6 +109,9 @@ class Response(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     submitted_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The same answers as one CSV line in the frame's columns (`reports.coding`): what
+    # findings are computed from. None for responses stored before it was kept.
+    coded_answers: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
 
 

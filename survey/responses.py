@@ -16,10 +16,11 @@ from flask import current_app
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from reports.coding import coded_answers
 from survey.database import insert_unless_exists, write_transaction
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
-from survey.surveys import VersionRef
+from survey.surveys import VersionRef, definition_for
 
 SUBMISSION_ID = re.compile(r"\A[A-Za-z0-9_-]{8,100}\Z")  # \Z: "$" would let a trailing "\n" in
 
@@ -93,6 +94,7 @@ def submit_response(
     # Read now: write_transaction commits (expiring `version`), and reloading it would be
     # one more query while holding SQLite's write lock.
     version_id = version.id
+    coded = coded_answers(definition_for(version), answers)
     try:
         with write_transaction():
             # One statement stores the response or, for a submission id seen before, nothing.
@@ -102,7 +104,7 @@ def submit_response(
             stored = db.session.connection().execute(statement, {
                 "survey_version_id": version_id, "submission_key": response_key,
                 "language": language, "submitted_on": datetime.now(UTC).date(),
-                "answers": answers, "is_demo": is_demo,
+                "answers": answers, "coded_answers": coded, "is_demo": is_demo,
             }).first()
             if stored is None:
                 return Submitted(replay=True)

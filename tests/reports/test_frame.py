@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as update_rows
 
 import reports.frame
 from reports.releases import current_frame, frame_source, frame_store
+from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Response
 from survey.surveys import get_survey
@@ -59,10 +61,21 @@ def load(survey) -> pd.DataFrame:
     return frame_store(survey).load(frame_source(survey))
 
 
-@pytest.fixture
-def frame(client, survey):
+def forget_coded_answers() -> None:
+    """Leave only the JSON documents, as responses stored before coded lines were kept."""
+    db.session.rollback()
+    with write_transaction():
+        db.session.execute(update_rows(Response).values(coded_answers=None))
+
+
+@pytest.fixture(params=["coded", "documents"])
+def frame(request, client, survey):
+    """The frame of four responses, read from their coded lines or from their documents:
+    every test of it holds for both."""
     for answers in (FULL, NONE_CHOSEN, AUSTRIAN, SILENT):
         submit(client, answers)
+    if request.param == "documents":
+        forget_coded_answers()
     _source, built = current_frame(survey)
     return built.set_index(pd.Index(["full", "none", "austrian", "silent"]))
 

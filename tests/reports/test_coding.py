@@ -1,0 +1,108 @@
+"""Coded answer lines: kept at submit, and read into exactly the frame the JSON documents give."""
+
+import dataclasses
+import uuid
+
+import pandas as pd
+from sqlalchemy import select, update
+
+from reports.coding import coded_answers, layout_digest
+from reports.frame import FrameStore
+from reports.releases import frame_source
+from survey.database import write_transaction
+from survey.extensions import db
+from survey.models import Response
+from survey.surveys import current_version, definition_of, get_survey
+from tests.reports.releasing import add_answer_sets, add_demo_responses
+
+ARTICLE = "xing-linkedin"
+
+
+def frames(survey, folder) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The survey's frame read as it is stored, and read from the JSON documents only."""
+    source = frame_source(survey)
+    built = []
+    for name, read_from in (("coded", source),
+                            ("documents", dataclasses.replace(source, coded_versions=()))):
+        store = FrameStore(folder / name)
+        with db.engine.connect() as connection:
+            store.update(connection, read_from)
+        built.append(store.load(read_from))
+    return built[0], built[1]
+
+
+def forget_coded_answers(every: int) -> None:
+    """Drop the coded line of every `every`-th response, as if stored before lines were kept."""
+    db.session.rollback()
+    with write_transaction():
+        db.session.execute(update(Response).where(Response.id % every == 0)
+                           .values(coded_answers=None))
+
+
+def test_demo_responses_read_from_coded_lines_equal_their_documents(article_survey, tmp_path):
+    add_demo_responses(ARTICLE, 600, seed=5)
+    survey = get_survey(ARTICLE)
+    assert frame_source(survey).coded_versions == (current_version(survey).id,)
+    coded, documents = frames(survey, tmp_path)
+    assert len(coded) == 600
+    pd.testing.assert_frame_equal(coded, documents)
+
+
+def test_a_chunk_of_coded_and_uncoded_responses_keeps_id_order(article_survey, tmp_path):
+    add_demo_responses(ARTICLE, 300, seed=6)
+    forget_coded_answers(every=3)
+    coded, documents = frames(get_survey(ARTICLE), tmp_path)
+    assert coded["response_id"].is_monotonic_increasing
+    pd.testing.assert_frame_equal(coded, documents)
+
+
+# Shapes as stored answers have them (checked at submit), values the checks would refuse.
+ODD_ANSWERS = [
+    {"consent": True, "networks": [], "agree": "dont_know"},  # answered, nothing chosen
+    {"consent": True, "networks": ["xing", "nope"], "primary": "nope", "weekly": 3,
+     "activity": {"xing": "daily", "linkedin": "nope"}, "future": ["xing", "xing", "facebook"]},
+    {"consent": True, "networks": None, "share": 12.25, "future": []},
+]
+
+
+def test_odd_answers_read_from_coded_lines_equal_their_documents(make_survey, tmp_path):
+    make_survey()
+    add_answer_sets("test-survey", ODD_ANSWERS)
+    coded, documents = frames(get_survey("test-survey"), tmp_path)
+    assert len(coded) == len(ODD_ANSWERS)
+    pd.testing.assert_frame_equal(coded, documents)
+
+
+def test_a_submitted_response_keeps_its_coded_answers(client, make_survey):
+    definition = make_survey()
+    answers = {"consent": True, "networks": ["linkedin"], "activity": {"linkedin": "daily"},
+               "primary": "linkedin", "agree": "no", "share": 40.5,
+               "future": ["linkedin", "xing", "facebook"]}
+    body = {"submission_id": uuid.uuid4().hex, "language": "en", "answers": answers}
+    assert client.post("/api/v1/surveys/test-survey/responses", json=body).status_code == 201
+    stored = db.session.scalar(select(Response.coded_answers))
+    assert stored == coded_answers(definition, answers)
+    # networks (xing, linkedin, none, other), primary, country, activity rows (the same four),
+    # agree, weekly, share, future (xing, linkedin, facebook)
+    assert stored.split(",") == ["0", "1", "0", "0", "1", "", "", "0", "", "",
+                                 "0", "", "40.5", "2", "1", "3"]
+
+
+def test_a_version_with_other_columns_is_read_from_its_documents(make_survey):
+    make_survey()
+    first = current_version(get_survey("test-survey"))
+    document_pages = definition_of(first).model_dump(mode="json", by_alias=True)["pages"]
+    document_pages[0]["questions"][2]["options"].append({"id": "mastodon", "label": "Mastodon"})
+    make_survey(pages=document_pages)
+    survey = get_survey("test-survey")
+    newest = current_version(survey)
+    assert layout_digest(definition_of(first)) != layout_digest(definition_of(newest))
+    assert frame_source(survey).coded_versions == (newest.id,)
+
+
+def test_a_relabelled_version_still_reads_coded_lines(make_survey):
+    make_survey()
+    make_survey(title={"de": "Neuer Titel", "en": "New title"})
+    survey = get_survey("test-survey")
+    assert len(survey.versions) == 2
+    assert frame_source(survey).coded_versions == tuple(v.id for v in survey.versions)
