@@ -22,7 +22,7 @@ from functools import wraps
 from bench.probing import peak_rss_mb, read_naively
 
 STAGES = (
-    ("frame_update", "read new responses, parse, write Parquet"),
+    ("frame_update", "read new responses, parse, write Arrow parts"),
     ("frame_load", "read the frame back"),
     ("findings", "compute_finding + publish_finding (disclosure)"),
     ("charts", "render_chart (Altair + vl-convert)"),

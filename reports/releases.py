@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, load_only
 
-from reports.charts import chart_key, render_chart
+from reports.charts import chart_content, render_chart, same_picture
 from reports.coding import layout, layout_digest
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
@@ -91,26 +91,29 @@ def publish_release(survey: Survey) -> Release:
     raise RuntimeError("could not number the release")
 
 
-CHART_KEYS = "_keys"  # in a release's charts of a finding: the digest of each language's chart
+CHART_DRAWN = "_drawn"  # in a release's charts of a finding: what each language's chart shows
 
 
 def _charts(findings: list[dict], definition, previous: dict) -> dict:
-    """The charts of the published findings, each language's SVG and its digest. A chart
-    whose specification equals the previous release's is taken from it: rendering is most
-    of what publishing again costs, and most charts move less than they can show."""
+    """The charts of the published findings: each language's SVG and what it was drawn from.
+    A chart that would look the same as the previous release's (`same_picture`) is taken
+    from it: drawing is most of what publishing again costs, and at many responses a few
+    more rarely move a bar by a pixel."""
     charts = {}
     for result in findings:
         if not result["published"]:
             continue
         before = previous.get(result["finding_id"], {})
-        entry, keys = {}, {}
+        entry, drawn = {}, {}
         for language in definition.languages:
-            keys[language] = chart_key(result, definition, language)
-            if before.get(CHART_KEYS, {}).get(language) == keys[language]:
-                entry[language] = before[language]
+            content = chart_content(result, definition, language)
+            kept = before.get(CHART_DRAWN, {}).get(language)
+            if same_picture(kept, content):
+                entry[language], drawn[language] = before[language], kept
             else:
                 entry[language] = render_chart(result, definition, language)
-        charts[result["finding_id"]] = {**entry, CHART_KEYS: keys}
+                drawn[language] = content
+        charts[result["finding_id"]] = {**entry, CHART_DRAWN: drawn}
     return charts
 
 

@@ -9,7 +9,13 @@ from reports.releases import ReleaseError
 from survey.extensions import db
 from survey.models import Role
 from survey.surveys import get_survey
-from tests.reports.releasing import add_answer_sets, balanced, memoize_charts, publish
+from tests.reports.releasing import (
+    add_answer_sets,
+    answer_set,
+    balanced,
+    memoize_charts,
+    publish,
+)
 
 SLUG = "test-survey"
 
@@ -69,3 +75,19 @@ def test_charts_that_did_not_change_are_taken_from_the_last_release(published_on
     second = publish(SLUG)
     assert rendered == []
     assert second.charts == first.charts
+
+
+def test_charts_that_moved_are_drawn_again(published_once, monkeypatch):
+    first = releases.latest_release(get_survey(SLUG))
+    rendered = []
+    render = releases.render_chart
+    monkeypatch.setattr(releases, "render_chart",
+                        lambda *args: rendered.append(args) or render(*args))
+    # Each country still half XING, half LinkedIn; but everyone agrees now.
+    add_answer_sets(SLUG, [answer_set(("xing", "linkedin")[i % 2], ("de", "at")[i // 2 % 2],
+                                      agree="yes") for i in range(32)])
+    second = publish(SLUG)
+    assert {(published["finding_id"], language) for published, _d, language in rendered} == {
+        ("blame", "de"), ("blame", "en")}
+    assert second.charts["blame"]["en"] != first.charts["blame"]["en"]
+    assert second.charts["primary-by-country"] == first.charts["primary-by-country"]

@@ -101,7 +101,7 @@ def test_release_publishes_every_finding_kind_with_n_method_and_table(article_re
         assert finding["method"] and finding["method_code"].split("/")[0] in TABLE_TYPES[
             finding["kind"]]
         assert finding["table"]["type"] in TABLE_TYPES[finding["kind"]]
-        assert set(release.charts[finding["finding_id"]]) == {"de", "en", "_keys"}
+        assert set(release.charts[finding["finding_id"]]) == {"de", "en", "_drawn"}
     assert release.number == 1
     assert release.responses == release.demo_responses == 1500
     assert release.versions == [1]

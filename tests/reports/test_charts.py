@@ -1,0 +1,46 @@
+"""A chart is taken over into the next release only if it would look the same."""
+
+import pytest
+
+from reports.charts import HALF_PIXEL, STYLE, same_picture
+
+
+def bars(*figures, labels=("XING", "LinkedIn"), kind="bars"):
+    return {"kind": kind, "percent": True, "value_title": "Share of respondents",
+            "bars": [[label, figure] for label, figure in zip(labels, figures, strict=True)],
+            "style": STYLE}
+
+
+def test_nothing_drawn_before_is_drawn_now():
+    assert not same_picture(None, bars(0.4, 0.6))
+
+
+def test_bars_within_half_a_pixel_look_the_same():
+    nudge = 0.6 * HALF_PIXEL * 0.99  # the longest bar, 0.6, sets the axis
+    assert same_picture(bars(0.4, 0.6), bars(0.4 + nudge, 0.6 - nudge))
+
+
+def test_a_bar_moved_by_more_than_half_a_pixel_is_drawn_again():
+    nudge = 0.6 * HALF_PIXEL * 1.01
+    assert not same_picture(bars(0.4, 0.6), bars(0.4 + nudge, 0.6))
+
+
+def test_stacked_shares_are_measured_against_the_whole_row():
+    labels = ("XING", "LinkedIn")
+    before = bars(0.1, 0.9, labels=labels, kind="stacked")
+    assert same_picture(before, bars(0.1 + 0.99 * HALF_PIXEL, 0.9, labels=labels,
+                                     kind="stacked"))
+    assert not same_picture(before, bars(0.1 + 1.01 * HALF_PIXEL, 0.9, labels=labels,
+                                         kind="stacked"))
+
+
+@pytest.mark.parametrize("change", [
+    lambda c: c.update(value_title="Anteil der Befragten"),
+    lambda c: c.update(style="drawn another way"),
+    lambda c: c["bars"].pop(),  # a bar withheld now
+    lambda c: c["bars"][0].__setitem__(0, "Xing"),
+], ids=["title", "style", "bar-withheld", "label"])
+def test_other_words_or_bars_are_drawn_again(change):
+    now = bars(0.4, 0.6)
+    change(now)
+    assert not same_picture(bars(0.4, 0.6), now)
