@@ -1,127 +1,185 @@
-"""Answers coded for the frame: one CSV line of small numbers per response, made at submit.
+"""Answers coded for the frame: a fixed-width record of bytes per response, made at submit.
 
 Answers are kept as JSON documents, the record. Parsing a million of them is most of what
-building a frame from scratch costs, so each response also keeps its answers coded in the
-frame's columns (`reports.columns`), in order, as a CSV line that Arrow's CSV reader takes
-at memory speed:
+building a frame from scratch cost, so each response also keeps its answers coded in the
+frame's columns (`reports.columns`), in order, one or eight bytes a column:
 
-| columns of        | field                                                            |
-|-------------------|------------------------------------------------------------------|
-| a choice question | index of the option in `choice_ids()`                            |
-| a number question | the number                                                       |
-| a matrix row      | index of the column chosen in that row                           |
-| a multi choice    | per option: 1 chosen, 0 not chosen                               |
-| a ranking         | per item: its place, 1 = first                                   |
+| columns of        | bytes                                                             |
+|-------------------|-------------------------------------------------------------------|
+| a choice question | 1: index of the option in `choice_ids()`                          |
+| a matrix row      | 1: index of the column chosen in that row                         |
+| a multi choice    | 1 per option: 1 chosen, 0 not chosen                              |
+| a ranking         | 1 per item: its place (1 = first), 0 not placed                   |
+| a number question | 8: the number as a little-endian double, NaN if not given         |
 
-An empty field is a missing answer (a question not answered leaves all its fields empty;
-an unknown option, too). A line is only read for a frame whose `layout_digest` equals that
-of the version it was coded with: the same columns with the same options in the same
-order. Responses of other versions, and any stored without a coded line, are parsed from
-their JSON documents, which give the same frame (`tests/reports/test_coding.py`).
+MISSING (255) is a missing answer: a question not answered leaves all its bytes MISSING,
+an option not in the definition, too. The record is padded to a multiple of three bytes
+and stored as base64, so that records of one layout joined end to end are the base64 of
+all of them: the database concatenates a chunk, and numpy reads every column from it
+without parsing anything.
+
+A record is only read for a frame whose `layout_digest` equals that of the version it
+was coded with: the same columns with the same options in the same order. Responses of
+other versions, and any stored without a record, are parsed from their JSON documents,
+which give the same frame (`tests/reports/test_coding.py`).
 """
 
+import base64
+import binascii
 import hashlib
 import json
-from collections.abc import Callable
+import math
+import struct
+from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
+import numpy as np
+import pandas as pd
 
 from reports.columns import QuestionColumns, frame_columns
 from survey.definition import SurveyDefinition
 
-Layout = tuple[tuple[QuestionColumns, tuple[str, ...]], ...]  # (columns, choices) per question
-Encoder = Callable[[Any], list[str]]
+MISSING = 255
+MAX_CODE = 254  # a question with more options or items than this is not coded
+_DOUBLE = struct.Struct("<d")
+
+
+@dataclass(frozen=True)
+class Field:
+    """Where one frame column lives in a record."""
+
+    column: str
+    kind: str  # as QuestionColumns.kind
+    offset: int
+    choices: tuple[str, ...]  # the options a choice or matrix code indexes
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The record of one definition: its fields, its width, and the questions' columns."""
+
+    questions: tuple[tuple[QuestionColumns, tuple[str, ...]], ...]  # (columns, choices)
+    fields: tuple[Field, ...]
+    width: int  # bytes, a multiple of three
+
+    @property
+    def codable(self) -> bool:
+        """Whether answers can be coded in this layout (some columns, few enough options)."""
+        return bool(self.fields) and all(
+            len(choices) <= MAX_CODE and len(spec.parts) <= MAX_CODE
+            for spec, choices in self.questions)
+
+    def digest(self) -> str:
+        described = [[spec.question_id, spec.kind, list(spec.parts), list(choices)]
+                     for spec, choices in self.questions]
+        return hashlib.sha256(json.dumps(described).encode()).hexdigest()
 
 
 def layout(definition: SurveyDefinition) -> Layout:
-    """The frame columns of a definition with the options their codes index."""
-    return tuple((spec, tuple(definition.question(spec.question_id).choice_ids() or ())
-                  if spec.kind in ("choice", "matrix") else ())
-                 for spec in frame_columns(definition))
-
-
-def layout_digest(definition: SurveyDefinition) -> str:
-    """Equal digests: a line coded for one definition means the same for the other."""
-    described = [[spec.question_id, spec.kind, list(spec.parts), list(choices)]
-                 for spec, choices in layout(definition)]
-    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
-
-
-def arrow_types(definition: SurveyDefinition) -> list[pa.DataType]:
-    """The Arrow type of each field of a coded line, in order."""
-    types = {"choice": pa.int16(), "matrix": pa.int16(), "number": pa.float64(),
-             "multi": pa.bool_(), "ranking": pa.int16()}
-    return [types[spec.kind] for spec, _choices in layout(definition)
-            for _column in spec.columns]
-
-
-def coded_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> str:
-    """The answers as one coded CSV line (see the module's documentation)."""
-    fields: list[str] = []
-    for question_id, encode in _encoders(definition):
-        fields += encode(answers.get(question_id))
-    return ",".join(fields)
-
-
-def _encoders(definition: SurveyDefinition) -> tuple[tuple[str, Encoder], ...]:
-    """(question id, encoder) per question with columns; kept per definition object
-    (parsed definitions are immutable and cached for the life of the process)."""
-    kept = _kept.get(id(definition))
+    """The record layout of a definition (kept per definition object: parsed definitions
+    are immutable and cached for the life of the process)."""
+    kept = _layouts.get(id(definition))
     if kept is None or kept[0] is not definition:
-        kept = (definition, tuple((spec.question_id, _encoder(spec, choices))
-                                  for spec, choices in layout(definition)))
-        _kept[id(definition)] = kept
-        while len(_kept) > ENCODERS_KEPT:
-            _kept.pop(next(iter(_kept)))
+        kept = (definition, _layout(definition))
+        _layouts[id(definition)] = kept
+        while len(_layouts) > LAYOUTS_KEPT:
+            _layouts.pop(next(iter(_layouts)))
     return kept[1]
 
 
-ENCODERS_KEPT = 64
-_kept: dict[int, tuple[SurveyDefinition, tuple]] = {}
+LAYOUTS_KEPT = 64
+_layouts: dict[int, tuple[SurveyDefinition, Layout]] = {}
 
 
-def _encoder(spec: QuestionColumns, choices: tuple[str, ...]) -> Encoder:
-    codes = {choice: str(index) for index, choice in enumerate(choices)}
+def _layout(definition: SurveyDefinition) -> Layout:
+    questions, fields, offset = [], [], 0
+    for spec in frame_columns(definition):
+        choices = tuple(definition.question(spec.question_id).choice_ids() or ()
+                        if spec.kind in ("choice", "matrix") else ())
+        questions.append((spec, choices))
+        for column in spec.columns:
+            fields.append(Field(column, spec.kind, offset, choices))
+            offset += _DOUBLE.size if spec.kind == "number" else 1
+    return Layout(tuple(questions), tuple(fields), -(-offset // 3) * 3)
+
+
+def layout_digest(definition: SurveyDefinition) -> str | None:
+    """Equal digests: a record coded for one definition means the same for the other.
+    None where answers to the definition are not coded."""
+    found = layout(definition)
+    return found.digest() if found.codable else None
+
+
+def coded_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> str | None:
+    """The answers as a base64 record (see the module's documentation); None where the
+    definition's answers are not coded."""
+    found = layout(definition)
+    if not found.codable:
+        return None
+    record = bytearray(found.width)
+    offset = 0
+    for spec, choices in found.questions:
+        offset = _code(record, offset, spec, choices, answers.get(spec.question_id))
+    return base64.b64encode(record).decode("ascii")
+
+
+def _code(record: bytearray, offset: int, spec: QuestionColumns, choices, value) -> int:
+    """Write one question's bytes at `offset`; returns the offset after them."""
     width = len(spec.columns)
-    if spec.kind == "choice":
-        return lambda value: [_code(codes, value)]
     if spec.kind == "number":
-        return lambda value: [_number(value)]
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) \
+            else math.nan
+        _DOUBLE.pack_into(record, offset, float(number))
+        return offset + _DOUBLE.size
+    if spec.kind == "choice":
+        record[offset] = _index(choices, value)
+        return offset + 1
     if spec.kind == "matrix":
-        def matrix(value):
-            if not isinstance(value, dict):
-                return [""] * width
-            return [_code(codes, value.get(row)) for row in spec.parts]
-        return matrix
-    positions = {part: index for index, part in enumerate(spec.parts)}
-    if spec.kind == "multi":
-        def multi(value):
-            if not isinstance(value, list):
-                return [""] * width
-            chosen = ["0"] * width
-            for item in value:
-                if isinstance(item, str) and item in positions:
-                    chosen[positions[item]] = "1"
-            return chosen
-        return multi
-
-    def ranking(value):  # a part listed twice keeps its later place, as the JSON path does
-        if not isinstance(value, list):
-            return [""] * width
-        places = [""] * width
-        for place, item in enumerate(value, start=1):
-            if isinstance(item, str) and item in positions:
-                places[positions[item]] = str(place)
-        return places
-    return ranking
+        rows = value if isinstance(value, dict) else {}
+        for index, row in enumerate(spec.parts):
+            record[offset + index] = _index(choices, rows.get(row)) if rows else MISSING
+        return offset + width
+    if not isinstance(value, list):
+        record[offset:offset + width] = bytes([MISSING]) * width
+        return offset + width
+    for place, item in enumerate(value, start=1):  # a later place wins, as in the JSON path
+        if isinstance(item, str) and item in spec.parts:
+            record[offset + spec.parts.index(item)] = (1 if spec.kind == "multi"
+                                                       else min(place, MAX_CODE))
+    return offset + width
 
 
-def _code(codes: dict[str, str], value) -> str:
-    return codes.get(value, "") if isinstance(value, str) else ""
+def _index(choices: tuple[str, ...], value) -> int:
+    if isinstance(value, str) and value in choices:
+        return choices.index(value)
+    return MISSING
 
 
-def _number(value) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return ""
-    return repr(float(value))
+def decoded_columns(records: bytes, definition: SurveyDefinition) -> dict[str, Any]:
+    """Records joined end to end (base64) as the frame's columns, typed as
+    `reports.frame` makes them from documents."""
+    found = layout(definition)
+    try:
+        raw = base64.b64decode(records, validate=True)
+    except binascii.Error as error:
+        raise ValueError(f"coded answers are not base64: {error}") from None
+    if len(raw) % found.width:
+        raise ValueError(f"coded answers of {len(raw)} bytes are not records of "
+                         f"{found.width} bytes")
+    table = np.frombuffer(raw, dtype=np.uint8).reshape(-1, found.width)
+    return {field.column: _column(table, field) for field in found.fields}
+
+
+def _column(table: np.ndarray, field: Field):
+    if field.kind == "number":
+        eight = np.ascontiguousarray(table[:, field.offset:field.offset + _DOUBLE.size])
+        return eight.view("<f8").ravel().astype(float)
+    codes = table[:, field.offset]
+    missing = codes == MISSING
+    if field.kind in ("choice", "matrix"):
+        indexes = codes.astype(np.int16)
+        indexes[missing] = -1
+        return pd.Categorical.from_codes(indexes, categories=list(field.choices))
+    if field.kind == "multi":
+        return pd.arrays.BooleanArray(codes == 1, missing)
+    return pd.arrays.IntegerArray(codes.astype(np.int8), missing | (codes == 0))

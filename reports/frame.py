@@ -1,11 +1,13 @@
 """Responses to a tidy columnar frame, kept on disk and updated incrementally.
 
-Answers are stored as one JSON document per response. Parsing a million of them
-in Python is slow, so the database concatenates them into newline-delimited JSON
-(one round trip per chunk) and Arrow's JSON reader parses that in C++ against a
-schema made from the definition. The response's id, version, day and demo flag
-come with each chunk as CSV lines in the same order (SQLite), or merged into
-each document (PostgreSQL). `reports.columns` describes the result.
+Each response keeps its answers twice: as a JSON document (the record) and coded as a
+fixed-width record of bytes in the frame's columns (`reports.coding`). The database
+concatenates a chunk of responses in one round trip: the records of responses coded for
+the frame's layout end to end, which numpy reads without parsing, and the documents of the
+others (an older version with other columns, or stored before records were kept) as
+newline-delimited JSON, which Arrow's JSON reader parses against a schema made from the
+definition. Each response's id, version, day and demo flag come as CSV lines in the same
+order (on PostgreSQL, merged into each document). `reports.columns` describes the result.
 
 On disk, `instance/frames/<slug>/` holds one part per build step, an Arrow IPC
 (Feather v2) file, and `state.json` (the last response id read and the definition
@@ -20,7 +22,7 @@ Speed (a million responses): the next chunk is fetched from the database in a
 helper thread while Arrow parses the current one (the database driver and Arrow
 release the GIL), and a store keeps the chunks it has just built in memory, so
 that loading right after building every part (a first build, a new version)
-reads nothing back. Arrow's JSON parse is most of what remains (`bench/findings.py`).
+reads nothing back (`bench/findings.py` measures it).
 """
 
 import io
@@ -41,7 +43,7 @@ import pyarrow.feather as feather
 import pyarrow.json as pa_json
 from sqlalchemy import bindparam, text
 
-from reports.coding import arrow_types, layout
+from reports.coding import decoded_columns
 from reports.columns import QuestionColumns, frame_columns
 from survey.definition import SurveyDefinition
 
@@ -51,16 +53,16 @@ _META = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.string(), "__demo": pa
 _META_CSV = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.date32(), "__demo": pa.int64()}
 PART_SUFFIX = ".arrow"
 
-# One pass over a chunk of responses gives three texts: the coded lines (`reports.coding`,
-# each after its metadata `id,version id,day,demo flag`) of responses coded for the frame's
-# layout; the JSON documents of the others; and, on SQLite, their metadata as CSV lines in
-# the same order (merging it into each document with json_set re-serialised every document,
-# which cost about as much as Arrow's parse). `+survey_version_id` keeps the planner off the
-# version index: with it, every chunk sorted all remaining responses (a temporary B-tree)
-# instead of walking the rowid from :after in order.
+# One pass over a chunk of responses gives the coded records (`reports.coding`) of the
+# responses coded for the frame's layout, joined end to end, and their metadata as CSV
+# lines `id,version id,day,demo flag`; the JSON documents of the others and, on SQLite,
+# their metadata the same way (merging it into each document with json_set re-serialised
+# every document, which cost about as much as Arrow's parse). `+survey_version_id` keeps
+# the planner off the version index: with it, every chunk sorted all remaining responses
+# (a temporary B-tree) instead of walking the rowid from :after in order.
 _SQLITE_CHUNK = text("""
-    SELECT CAST(group_concat(CASE WHEN coded THEN meta || ',' || coded_answers END,
-                             char(10)) AS BLOB),
+    SELECT CAST(group_concat(CASE WHEN coded THEN coded_answers END, '') AS BLOB),
+           CAST(group_concat(CASE WHEN coded THEN meta END, char(10)) AS BLOB),
            CAST(group_concat(CASE WHEN NOT coded THEN coalesce(answers, '{}') END,
                              char(10)) AS BLOB),
            CAST(group_concat(CASE WHEN NOT coded THEN meta END, char(10)) AS BLOB),
@@ -76,13 +78,14 @@ _SQLITE_CHUNK = text("""
         ORDER BY id LIMIT :limit)
 """).bindparams(bindparam("coded", expanding=True))
 _POSTGRES_CHUNK = text("""
-    SELECT string_agg(line, E'\\n' ORDER BY id), string_agg(doc, E'\\n' ORDER BY id), NULL,
-           count(*), max(id)
+    SELECT string_agg(record, '' ORDER BY id), string_agg(meta, E'\\n' ORDER BY id),
+           string_agg(doc, E'\\n' ORDER BY id), NULL, count(*), max(id)
     FROM (
         SELECT id,
+               CASE WHEN coded THEN coded_answers END AS record,
                CASE WHEN coded THEN id::text || ',' || survey_version_id::text || ','
                     || coalesce(submitted_on::text, '') || ',' || is_demo::int::text
-                    || ',' || coded_answers END AS line,
+                    END AS meta,
                CASE WHEN NOT coded THEN (coalesce(answers::jsonb, '{}'::jsonb)
                     || jsonb_build_object('__id', id, '__v', survey_version_id,
                                           '__d', submitted_on::text, '__demo', is_demo::int)
@@ -106,6 +109,18 @@ class FrameSource:
     definition: SurveyDefinition
     definition_hash: str
     coded_versions: tuple[int, ...] = ()  # versions whose coded lines fit the frame's layout
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Responses read in one round trip: coded records and documents, each with metadata
+    (None for documents that carry theirs, as on PostgreSQL)."""
+
+    records: bytes | None
+    records_meta: bytes | None
+    documents: bytes
+    documents_meta: bytes | None
+    newest: int  # the highest response id in the chunk
 
 
 def _arrow_type(spec: QuestionColumns) -> pa.DataType:
@@ -235,50 +250,26 @@ def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = Non
     return pd.DataFrame(data)
 
 
-def parse_coded(lines: bytes, source: FrameSource) -> pd.DataFrame:
-    """Coded lines (`reports.coding`), each after its metadata `id,version id,day,demo
-    flag`, to the tidy frame of `reports.columns`: what `parse_documents` makes of the same
-    responses' documents."""
-    types = arrow_types(source.definition)
-    fields = [f"f{n}" for n in range(len(types))]
-    table = pa_csv.read_csv(
-        io.BytesIO(lines),
-        read_options=pa_csv.ReadOptions(column_names=[*_META_CSV, *fields],
-                                        block_size=16 << 20),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={**_META_CSV, **dict(zip(fields, types, strict=True))},
-            true_values=["1"], false_values=["0"]),
-    )
-    data = _meta_data(table, source)
-    columns = iter(fields)
-    for spec, choices in layout(source.definition):
-        for name in spec.columns:
-            data[name] = _decoded(spec.kind, table[next(columns)].combine_chunks(), choices)
-    return pd.DataFrame(data)
+def parse_coded(records: bytes, meta: bytes, source: FrameSource) -> pd.DataFrame:
+    """Coded records joined end to end (`reports.coding`) and their metadata, one CSV line
+    `id,version id,day,demo flag` each, to the tidy frame of `reports.columns`: what
+    `parse_documents` makes of the same responses' documents."""
+    info = _read_meta(meta)
+    columns = decoded_columns(records, source.definition)
+    rows = len(next(iter(columns.values())))
+    if rows != info.num_rows:
+        raise ValueError(f"{rows} coded records but {info.num_rows} lines of metadata")
+    return pd.DataFrame({**_meta_data(info, source), **columns})
 
 
-def _decoded(kind: str, values: pa.Array, choices: tuple[str, ...]):
-    """One column of coded fields as `_question_frame` makes it from documents."""
-    missing = values.is_null().to_numpy(zero_copy_only=False)
-    if kind == "number":
-        return values.to_numpy(zero_copy_only=False).astype(float)
-    if kind in ("choice", "matrix"):
-        codes = values.fill_null(-1).to_numpy().astype(np.int16)
-        return pd.Categorical.from_codes(codes, categories=list(choices))
-    if kind == "multi":
-        return pd.arrays.BooleanArray(values.fill_null(False).to_numpy(zero_copy_only=False),
-                                      missing)
-    return pd.arrays.IntegerArray(values.fill_null(0).to_numpy().astype(np.int8), missing)
-
-
-def parse_chunk(coded: bytes | None, documents: bytes, meta: bytes | None,
-                source: FrameSource) -> pd.DataFrame:
-    """A chunk's coded lines and documents as one frame, in response id order."""
-    if not coded:
-        return parse_documents(documents, source, meta)
-    frame = parse_coded(coded, source)
-    if documents:
-        frame = pd.concat([frame, parse_documents(documents, source, meta)], ignore_index=True)
+def parse_chunk(chunk: Chunk, source: FrameSource) -> pd.DataFrame:
+    """A chunk's coded records and documents as one frame, in response id order."""
+    if not chunk.records:
+        return parse_documents(chunk.documents, source, chunk.documents_meta)
+    frame = parse_coded(chunk.records, chunk.records_meta, source)
+    if chunk.documents:
+        documents = parse_documents(chunk.documents, source, chunk.documents_meta)
+        frame = pd.concat([frame, documents], ignore_index=True)
         frame = frame.sort_values("response_id", ignore_index=True, kind="stable")
     return frame
 
@@ -303,18 +294,17 @@ def _days(values: pa.ChunkedArray) -> np.ndarray:
     return days.to_numpy().astype("datetime64[us]")
 
 
-def _fetch_chunks(connection, source: FrameSource, after: int,
-                  ) -> Iterator[tuple[bytes | None, bytes, bytes | None, int]]:
-    """(coded lines, documents, their metadata or None, newest id) for each chunk of
-    responses with an id above `after`, as `parse_chunk` takes them."""
+def _fetch_chunks(connection, source: FrameSource, after: int) -> Iterator[Chunk]:
+    """Each chunk of responses with an id above `after`, as `parse_chunk` takes them."""
     query = _SQLITE_CHUNK if connection.dialect.name == "sqlite" else _POSTGRES_CHUNK
     while True:
-        coded, documents, meta, count, newest = connection.execute(query, {
+        *texts, count, newest = connection.execute(query, {
             "survey": source.survey_id, "after": after, "limit": CHUNK_ROWS,
             "coded": list(source.coded_versions)}).one()
         if not count:
             return
-        yield _bytes(coded), _bytes(documents) or b"", _bytes(meta), newest
+        records, records_meta, documents, documents_meta = map(_bytes, texts)
+        yield Chunk(records, records_meta, documents or b"", documents_meta, newest)
         after = newest
 
 
@@ -370,8 +360,8 @@ def read_chunks(connection, source: FrameSource, after: int):
     The database reads the next chunk (in a helper thread, on `connection`) while this
     one is parsed; the caller must not use `connection` until the iteration ends.
     """
-    for coded, documents, meta, newest in _ahead(_fetch_chunks(connection, source, after)):
-        yield newest, parse_chunk(coded, documents, meta, source)
+    for chunk in _ahead(_fetch_chunks(connection, source, after)):
+        yield chunk.newest, parse_chunk(chunk, source)
 
 
 def empty_frame(source: FrameSource) -> pd.DataFrame:

@@ -3,12 +3,12 @@
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, load_only
 
 from reports.charts import chart_content, render_chart, same_picture
-from reports.coding import layout, layout_digest
+from reports.coding import layout_digest
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
 from reports.publication import publish_finding
@@ -29,7 +29,7 @@ def frame_source(survey: Survey) -> FrameSource:
         definition=definition,
         definition_hash=version.content_hash,
         coded_versions=tuple(v.id for v in survey.versions
-                             if layout(definition) and layout_digest(definition_of(v)) == digest),
+                             if digest is not None and layout_digest(definition_of(v)) == digest),
     )
 
 
@@ -133,12 +133,16 @@ def chosen_release_id(survey_id, number: int | None = None):
     return statement.where(other.number == number).scalar_subquery()
 
 
-def release_stamp(survey: Survey, number: int | None = None) -> tuple[int, str] | None:
-    """(id, time) of release `number` (default: the latest) without loading its findings:
-    with releases immutable, enough to know whether a copy made earlier is still right."""
-    row = db.session.execute(select(Release.id, Release.created_at).where(
-        Release.id == chosen_release_id(survey.id, number))).first()
-    return None if row is None else (row.id, row.created_at.isoformat())
+def release_stamp_statement(*extra_columns, numbered: bool):
+    """A statement giving (survey id, release id, release time, *extra_columns) for the
+    survey :slug and its release :number (if `numbered`) or its latest; the release's
+    columns are None when there is no such release, and no row when there is no such
+    survey. With releases immutable, id and time tell whether a copy made earlier of
+    anything shown from a release is still right. Made once, run with parameters."""
+    chosen = chosen_release_id(Survey.id, bindparam("number") if numbered else None)
+    return (select(Survey.id, Release.id, Release.created_at, *extra_columns)
+            .select_from(Survey).outerjoin(Release, Release.id == chosen)
+            .where(Survey.slug == bindparam("slug")))
 
 
 def release_by_number(survey: Survey, number: int) -> Release | None:

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from collections import OrderedDict
+from functools import cache
 
 from flask import (
     Blueprint,
@@ -20,7 +21,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam
 
 from reports.models import Release
 from reports.presentation import (
@@ -31,11 +32,10 @@ from reports.presentation import (
 )
 from reports.releases import (
     ReleaseError,
-    chosen_release_id,
     latest_release,
     publish_release,
     release_by_number,
-    release_stamp,
+    release_stamp_statement,
     releases_of,
     surveys_with_releases,
 )
@@ -143,7 +143,8 @@ def finding_page(slug, finding_id):
 
 
 def _release_number(given: str | None) -> int | None:
-    """?release=N as a number; None when absent or not a plain number."""
+    """?release=N as a number; None when absent or not a plain number. Plain ASCII digits
+    ("²".isdigit() is true, too), few enough for the database's integer."""
     if given and given.isascii() and given.isdigit() and len(given) < 10:
         return int(given)
     return None
@@ -155,12 +156,17 @@ def _page_stamp(slug: str, finding_id: str, number: int | None) -> tuple | None:
     survey or release."""
     if "\x00" in slug + finding_id:  # PostgreSQL refuses NUL even in a query
         return None
-    row = db.session.execute(
-        select(Release.id, Release.created_at, *discussion_stamp_columns(Survey.id, finding_id))
-        .select_from(Survey)
-        .join(Release, Release.id == chosen_release_id(Survey.id, number))
-        .where(Survey.slug == slug)).first()
-    return None if row is None else (row[0], row[1].isoformat(), *row[2:])
+    row = db.session.execute(_page_stamp_statement(number is not None),
+                             {"slug": slug, "finding": finding_id, "number": number}).first()
+    if row is None or row[1] is None:
+        return None
+    return (row[1], row[2].isoformat(), *row[3:])
+
+
+@cache
+def _page_stamp_statement(numbered: bool):
+    return release_stamp_statement(
+        *discussion_stamp_columns(Survey.id, bindparam("finding")), numbered=numbered)
 
 
 PAGES_KEPT = 256
@@ -243,19 +249,25 @@ def release_document(release) -> dict:
             "settings": release.settings, "findings": release.findings}
 
 
+@cache
+def _api_stamp_statement(numbered: bool):
+    return release_stamp_statement(numbered=numbered)
+
+
 @api_bp.get("/surveys/<slug>/findings")
 def findings_api(slug):
     """The latest release (or ?release=N), suppressed exactly as published."""
-    survey = get_survey(slug)
-    if survey is None:
+    given = request.args.get("release")
+    number = _release_number(given)
+    row = None if "\x00" in slug else db.session.execute(
+        _api_stamp_statement(number is not None), {"slug": slug, "number": number}).first()
+    if row is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    number = request.args.get("release")
-    # Plain ASCII digits, few enough for the database's integer ("²".isdigit() is true, too).
-    if number is not None and not (number.isascii() and number.isdigit() and len(number) <= 9):
+    if given is not None and number is None:
         raise ApiError(400, "bad_request", "release must be a release number.")
-    stamp = release_stamp(survey, int(number) if number is not None else None)
-    if stamp is None:
+    if row[1] is None:
         raise ApiError(404, "not_found", "No such release of this survey.")
+    stamp = (row[1], row[2].isoformat())
     key = (str(db.engine.url), *stamp)
     body = _api_bodies.get(key)
     if body is None:  # releases never change, so their JSON is made once per process

@@ -1,12 +1,16 @@
 """Coded answer lines: kept at submit, and read into exactly the frame the JSON documents give."""
 
+import base64
 import dataclasses
+import math
+import struct
 import uuid
 
 import pandas as pd
+import pytest
 from sqlalchemy import select, update
 
-from reports.coding import coded_answers, layout_digest
+from reports.coding import coded_answers, decoded_columns, layout_digest
 from reports.frame import FrameStore
 from reports.releases import frame_source
 from survey.database import write_transaction
@@ -82,10 +86,20 @@ def test_a_submitted_response_keeps_its_coded_answers(client, make_survey):
     assert client.post("/api/v1/surveys/test-survey/responses", json=body).status_code == 201
     stored = db.session.scalar(select(Response.coded_answers))
     assert stored == coded_answers(definition, answers)
-    # networks (xing, linkedin, none, other), primary, country, activity rows (the same four),
-    # agree, weekly, share, future (xing, linkedin, facebook)
-    assert stored.split(",") == ["0", "1", "0", "0", "1", "", "", "0", "", "",
-                                 "0", "", "40.5", "2", "1", "3"]
+    # networks (xing, linkedin, none, other), primary, country, activity rows (the same
+    # four), agree, weekly, share, future (xing, linkedin, facebook); 255 = not answered
+    assert base64.b64decode(stored) == (bytes([0, 1, 0, 0, 1, 255, 255, 0, 255, 255, 0])
+                                        + struct.pack("<d", math.nan)
+                                        + struct.pack("<d", 40.5) + bytes([2, 1, 3]))
+
+
+def test_records_that_are_not_whole_are_refused(make_survey):
+    definition = make_survey()
+    record = coded_answers(definition, {"consent": True})
+    with pytest.raises(ValueError, match="not records of 30 bytes"):
+        decoded_columns(record.encode()[:-4], definition)
+    with pytest.raises(ValueError, match="not base64"):
+        decoded_columns(b"{not base64}", definition)
 
 
 def test_a_version_with_other_columns_is_read_from_its_documents(make_survey):
