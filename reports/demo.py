@@ -8,6 +8,7 @@ on later scale points. Conditions are respected: a question is answered only
 when the answers so far show it.
 """
 
+import hashlib
 import math
 import secrets
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from sqlalchemy import delete, func, insert, select
 from reports.coding import coded_answers
 from reports.columns import matrix_row_ids
 from survey.database import write_transaction
+from survey.definition import localize
 from survey.definition.answers import condition_holds, matrix_rows, other_key
 from survey.definition.model import DONT_KNOW, OTHER, All, Any_, SurveyDefinition
 from survey.extensions import db
@@ -53,12 +55,15 @@ class DemoGenerator:
     def __init__(self, definition: SurveyDefinition, seed: int):
         self.definition = definition
         self.rng = np.random.default_rng(seed)
-        # Each question gets its own fixed popularity of options, drawn once per seed.
-        # Lists of options tend to start with the common answers (countries, networks):
-        # a mild downward trend, except on scales, where the leaning does the work.
+        # Each question gets its own fixed popularity of options, the same whatever the
+        # seed: the seed picks respondents from one population, so that demo responses
+        # added later look like those before. Lists of options tend to start with the
+        # common answers (countries, networks): a mild downward trend, except on scales,
+        # where the leaning does the work.
+        population = np.random.default_rng(_stable_seed(definition.slug))
         trend = -0.12 * np.arange(16)
-        self.bases = {q.id: self.rng.normal(0, 0.7, size=16) + (0 if q.type == "likert" else trend)
-                      for q in definition.questions()}
+        self.bases = {q.id: population.normal(0, 0.7, size=16)
+                      + (0 if q.type == "likert" else trend) for q in definition.questions()}
 
     def batch(self, size: int) -> list[dict]:
         """`size` answer sets."""
@@ -122,7 +127,12 @@ class DemoGenerator:
         if kind == "number":
             low, high = question.min, question.max
             span = min(high - low, 100.0) if math.isfinite(high - low) else 100.0
-            raw = low + span / (1 + np.exp(-(batch.z * 1.2 + batch.rng.normal(0, 0.8, size))))
+            lean = batch.z * 1.2 + batch.rng.normal(0, 0.8, size)
+            if question.unit is not None and localize(question.unit, "en") == "%":
+                raw = low + span / (1 + np.exp(-(lean - 1.2)))  # shares: most give little
+            else:  # counts: right-skewed, most small, a few large (median 4% of the range)
+                median = max(1.0, 0.04 * (high - low)) if math.isfinite(high - low) else 4.0
+                raw = low + median * np.exp(0.6 * lean)
             values = np.clip(np.round(raw) if question.integer else np.round(raw, 1), low, high)
             cast = int if question.integer else float
             values = values.tolist()
@@ -194,6 +204,11 @@ class DemoGenerator:
                 picked = [ids[int(np.argmax(logits[i]))]]
             return picked
         return multi
+
+
+def _stable_seed(text: str) -> int:
+    """A seed from a text, the same in every process (unlike hash())."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
 
 
 def _condition_questions(condition) -> set[str]:

@@ -76,6 +76,22 @@ def test_demo_answers_are_correlated_like_real_ones(definition):
     assert moved_to_linkedin > no_moves
 
 
+def test_demo_counts_are_skewed_like_the_articles(definition):
+    """The article speaks of 5 to 10 contacts a week moving: most say few, some many."""
+    weekly = pd.Series([a["weekly_migrants"] for a in answer_sets(definition, 5000, seed=2)
+                        if "weekly_migrants" in a])
+    assert len(weekly) > 200
+    assert 4 <= weekly.median() <= 10
+    assert weekly.mean() > weekly.median()  # a long tail of many
+
+
+def test_another_seed_draws_from_the_same_population(definition):
+    """Demo responses added later (another seed) answer as the earlier ones did."""
+    shares = [pd.Series([a.get("own_migration") for a in answer_sets(definition, 3000, seed)])
+              .value_counts(normalize=True) for seed in (11, 12)]
+    assert (shares[0] - shares[1]).abs().max() < 0.04
+
+
 def demo_count() -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count(Response.id)).where(Response.is_demo))
