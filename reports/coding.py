@@ -1,8 +1,10 @@
-"""Answers coded for the frame: a fixed-width record of bytes per response, made at submit.
+"""Responses coded for the frame: a fixed-width record of bytes each, made at submit.
 
-Answers are kept as JSON documents, the record. Parsing a million of them is most of what
-building a frame from scratch cost, so each response also keeps its answers coded in the
-frame's columns (`reports.columns`), in order, one or eight bytes a column:
+Answers are kept as JSON documents, the record of what was answered. Parsing a million of
+them was most of what building a frame from scratch cost, so each response also keeps a
+record of bytes: a header (its version id, uint32; its day, int32 days since 1970; its demo
+flag, one byte), then its answers in the frame's columns (`reports.columns`), in order,
+one or eight bytes a column:
 
 | columns of        | bytes                                                             |
 |-------------------|-------------------------------------------------------------------|
@@ -16,7 +18,8 @@ MISSING (255) is a missing answer: a question not answered leaves all its bytes 
 an option not in the definition, too. The record is padded to a multiple of three bytes
 and stored as base64, so that records of one layout joined end to end are the base64 of
 all of them: the database concatenates a chunk, and numpy reads every column from it
-without parsing anything.
+without parsing anything. Only the response's id comes from elsewhere (it is not known
+before the insert).
 
 A record is only read for a frame whose `layout_digest` equals that of the version it
 was coded with: the same columns with the same options in the same order. Responses of
@@ -31,6 +34,7 @@ import json
 import math
 import struct
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -42,6 +46,8 @@ from survey.definition import SurveyDefinition
 MISSING = 255
 MAX_CODE = 254  # a question with more options or items than this is not coded
 _DOUBLE = struct.Struct("<d")
+HEADER = struct.Struct("<IiB")  # version id, day (days since 1970-01-01), demo flag
+_EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ _layouts: dict[int, tuple[SurveyDefinition, Layout]] = {}
 
 
 def _layout(definition: SurveyDefinition) -> Layout:
-    questions, fields, offset = [], [], 0
+    questions, fields, offset = [], [], HEADER.size
     for spec in frame_columns(definition):
         choices = tuple(definition.question(spec.question_id).choice_ids() or ()
                         if spec.kind in ("choice", "matrix") else ())
@@ -110,14 +116,16 @@ def layout_digest(definition: SurveyDefinition) -> str | None:
     return found.digest() if found.codable else None
 
 
-def coded_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> str | None:
-    """The answers as a base64 record (see the module's documentation); None where the
+def coded_response(definition: SurveyDefinition, answers: dict[str, Any], *,
+                   version_id: int, day: date, is_demo: bool) -> str | None:
+    """A response as a base64 record (see the module's documentation); None where the
     definition's answers are not coded."""
     found = layout(definition)
     if not found.codable:
         return None
     record = bytearray(found.width)
-    offset = 0
+    HEADER.pack_into(record, 0, version_id, (day - _EPOCH).days, int(is_demo))
+    offset = HEADER.size
     for spec, choices in found.questions:
         offset = _code(record, offset, spec, choices, answers.get(spec.question_id))
     return base64.b64encode(record).decode("ascii")
@@ -155,26 +163,44 @@ def _index(choices: tuple[str, ...], value) -> int:
     return MISSING
 
 
-def decoded_columns(records: bytes, definition: SurveyDefinition) -> dict[str, Any]:
-    """Records joined end to end (base64) as the frame's columns, typed as
-    `reports.frame` makes them from documents."""
+@dataclass(frozen=True)
+class Decoded:
+    """Records read back: each response's version id, day and demo flag, and the frame's
+    answer columns, typed as `reports.frame` makes them from documents."""
+
+    version_ids: np.ndarray
+    days: np.ndarray  # datetime64[us]
+    is_demo: np.ndarray
+    columns: dict[str, Any]
+
+
+def decode(records: bytes, definition: SurveyDefinition) -> Decoded:
+    """Records joined end to end (base64), as coded for `definition`."""
     found = layout(definition)
     try:
         raw = base64.b64decode(records, validate=True)
     except binascii.Error as error:
-        raise ValueError(f"coded answers are not base64: {error}") from None
+        raise ValueError(f"coded responses are not base64: {error}") from None
     if len(raw) % found.width:
-        raise ValueError(f"coded answers of {len(raw)} bytes are not records of "
+        raise ValueError(f"coded responses of {len(raw)} bytes are not records of "
                          f"{found.width} bytes")
-    table = np.frombuffer(raw, dtype=np.uint8).reshape(-1, found.width)
-    return {field.column: _column(table, field) for field in found.fields}
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(-1, found.width)
+    header = np.ascontiguousarray(rows[:, :HEADER.size]).view(
+        np.dtype([("version", "<u4"), ("day", "<i4"), ("demo", "u1")])).ravel()
+    # Transposed once, so that each column's bytes lie together.
+    table = rows.T.copy()
+    return Decoded(
+        version_ids=header["version"].astype(np.int64),
+        days=header["day"].astype("datetime64[D]").astype("datetime64[us]"),
+        is_demo=header["demo"].astype(bool),
+        columns={field.column: _column(table, field) for field in found.fields})
 
 
 def _column(table: np.ndarray, field: Field):
     if field.kind == "number":
-        eight = np.ascontiguousarray(table[:, field.offset:field.offset + _DOUBLE.size])
+        eight = np.ascontiguousarray(table[field.offset:field.offset + _DOUBLE.size].T)
         return eight.view("<f8").ravel().astype(float)
-    codes = table[:, field.offset]
+    codes = table[field.offset]
     missing = codes == MISSING
     if field.kind in ("choice", "matrix"):
         indexes = codes.astype(np.int16)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import delete, func, insert, select
 
-from reports.coding import coded_answers
+from reports.coding import coded_response
 from reports.columns import matrix_row_ids
 from survey.database import write_transaction
 from survey.definition import localize
@@ -252,10 +252,15 @@ def insert_demo_responses(version: SurveyVersion, answer_sets: list[dict],
     today = date.today()
     days = rng.integers(0, 90, len(answer_sets))
     spoken = rng.integers(0, len(languages), len(answer_sets))
-    rows = [{"survey_version_id": version.id, "submission_key": f"demo-{secrets.token_hex(20)}",
-             "language": languages[spoken[n]], "submitted_on": today - timedelta(int(days[n])),
-             "answers": answers, "coded_answers": coded_answers(definition, answers),
-             "is_demo": True} for n, answers in enumerate(answer_sets)]
+    rows = []
+    for n, answers in enumerate(answer_sets):
+        day = today - timedelta(int(days[n]))
+        rows.append({"survey_version_id": version.id,
+                     "submission_key": f"demo-{secrets.token_hex(20)}",
+                     "language": languages[spoken[n]], "submitted_on": day, "answers": answers,
+                     "frame_record": coded_response(definition, answers, version_id=version.id,
+                                                    day=day, is_demo=True),
+                     "is_demo": True})
     with write_transaction():  # a Core insert: the ORM's bulk path costs more than SQLite
         db.session.execute(insert(Response.__table__), rows)
 

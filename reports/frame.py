@@ -1,13 +1,14 @@
 """Responses to a tidy columnar frame, kept on disk and updated incrementally.
 
-Each response keeps its answers twice: as a JSON document (the record) and coded as a
-fixed-width record of bytes in the frame's columns (`reports.coding`). The database
-concatenates a chunk of responses in one round trip: the records of responses coded for
-the frame's layout end to end, which numpy reads without parsing, and the documents of the
+Each response keeps its answers twice: as a JSON document (the record of what was
+answered) and as a frame record, a fixed-width record of bytes in the frame's columns with
+its version, day and demo flag (`reports.coding`). The database concatenates a chunk of
+responses in one round trip: the frame records of responses coded for the frame's layout
+end to end, which numpy reads without parsing, with their ids; and the documents of the
 others (an older version with other columns, or stored before records were kept) as
 newline-delimited JSON, which Arrow's JSON reader parses against a schema made from the
-definition. Each response's id, version, day and demo flag come as CSV lines in the same
-order (on PostgreSQL, merged into each document). `reports.columns` describes the result.
+definition, with their id, version, day and demo flag as CSV lines in the same order (on
+PostgreSQL, merged into each document). `reports.columns` describes the result.
 
 On disk, `instance/frames/<slug>/` holds one part per build step, an Arrow IPC
 (Feather v2) file, and `state.json` (the last response id read and the definition
@@ -43,7 +44,7 @@ import pyarrow.feather as feather
 import pyarrow.json as pa_json
 from sqlalchemy import bindparam, text
 
-from reports.coding import decoded_columns
+from reports.coding import decode
 from reports.columns import QuestionColumns, frame_columns
 from survey.definition import SurveyDefinition
 
@@ -53,46 +54,45 @@ _META = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.string(), "__demo": pa
 _META_CSV = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.date32(), "__demo": pa.int64()}
 PART_SUFFIX = ".arrow"
 
-# One pass over a chunk of responses gives the coded records (`reports.coding`) of the
-# responses coded for the frame's layout, joined end to end, and their metadata as CSV
-# lines `id,version id,day,demo flag`; the JSON documents of the others and, on SQLite,
-# their metadata the same way (merging it into each document with json_set re-serialised
-# every document, which cost about as much as Arrow's parse). `+survey_version_id` keeps
-# the planner off the version index: with it, every chunk sorted all remaining responses
-# (a temporary B-tree) instead of walking the rowid from :after in order.
+# One pass over a chunk of responses gives the frame records (`reports.coding`) of the
+# responses coded for the frame's layout, joined end to end, and their ids, one a line;
+# the JSON documents of the others and, on SQLite, their metadata as CSV lines `id,version
+# id,day,demo flag` in the same order (merging it into each document with json_set
+# re-serialised every document, which cost about as much as Arrow's parse).
+# `+survey_version_id` keeps the planner off the version index: with it, every chunk
+# sorted all remaining responses (a temporary B-tree) instead of walking the rowid from
+# :after in order.
 _SQLITE_CHUNK = text("""
-    SELECT CAST(group_concat(CASE WHEN coded THEN coded_answers END, '') AS BLOB),
-           CAST(group_concat(CASE WHEN coded THEN meta END, char(10)) AS BLOB),
+    SELECT CAST(group_concat(CASE WHEN coded THEN frame_record END, '') AS BLOB),
+           CAST(group_concat(CASE WHEN coded THEN id END, char(10)) AS BLOB),
            CAST(group_concat(CASE WHEN NOT coded THEN coalesce(answers, '{}') END,
                              char(10)) AS BLOB),
-           CAST(group_concat(CASE WHEN NOT coded THEN meta END, char(10)) AS BLOB),
+           CAST(group_concat(CASE WHEN NOT coded THEN id || ',' || survey_version_id || ','
+                                  || coalesce(submitted_on, '') || ',' || coalesce(is_demo, '')
+                             END, char(10)) AS BLOB),
            count(*), max(id)
     FROM (
-        SELECT id, answers, coded_answers,
-               coded_answers IS NOT NULL AND survey_version_id IN :coded AS coded,
-               id || ',' || survey_version_id || ',' || coalesce(submitted_on, '')
-                  || ',' || coalesce(is_demo, '') AS meta
+        SELECT id, survey_version_id, submitted_on, is_demo, answers, frame_record,
+               frame_record IS NOT NULL AND survey_version_id IN :coded AS coded
         FROM response
         WHERE +survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
           AND id > :after
         ORDER BY id LIMIT :limit)
 """).bindparams(bindparam("coded", expanding=True))
 _POSTGRES_CHUNK = text("""
-    SELECT string_agg(record, '' ORDER BY id), string_agg(meta, E'\\n' ORDER BY id),
+    SELECT string_agg(record, '' ORDER BY id), string_agg(record_id, E'\\n' ORDER BY id),
            string_agg(doc, E'\\n' ORDER BY id), NULL, count(*), max(id)
     FROM (
         SELECT id,
-               CASE WHEN coded THEN coded_answers END AS record,
-               CASE WHEN coded THEN id::text || ',' || survey_version_id::text || ','
-                    || coalesce(submitted_on::text, '') || ',' || is_demo::int::text
-                    END AS meta,
+               CASE WHEN coded THEN frame_record END AS record,
+               CASE WHEN coded THEN id::text END AS record_id,
                CASE WHEN NOT coded THEN (coalesce(answers::jsonb, '{}'::jsonb)
                     || jsonb_build_object('__id', id, '__v', survey_version_id,
                                           '__d', submitted_on::text, '__demo', is_demo::int)
                     )::text END AS doc
         FROM (
-            SELECT id, survey_version_id, submitted_on, is_demo, answers, coded_answers,
-                   coded_answers IS NOT NULL AND survey_version_id IN :coded AS coded
+            SELECT id, survey_version_id, submitted_on, is_demo, answers, frame_record,
+                   frame_record IS NOT NULL AND survey_version_id IN :coded AS coded
             FROM response
             WHERE survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
               AND id > :after
@@ -113,11 +113,11 @@ class FrameSource:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Responses read in one round trip: coded records and documents, each with metadata
-    (None for documents that carry theirs, as on PostgreSQL)."""
+    """Responses read in one round trip: frame records with their responses' ids, and
+    documents with their metadata (None where documents carry theirs, as on PostgreSQL)."""
 
     records: bytes | None
-    records_meta: bytes | None
+    record_ids: bytes | None
     documents: bytes
     documents_meta: bytes | None
     newest: int  # the highest response id in the chunk
@@ -250,23 +250,32 @@ def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = Non
     return pd.DataFrame(data)
 
 
-def parse_coded(records: bytes, meta: bytes, source: FrameSource) -> pd.DataFrame:
-    """Coded records joined end to end (`reports.coding`) and their metadata, one CSV line
-    `id,version id,day,demo flag` each, to the tidy frame of `reports.columns`: what
-    `parse_documents` makes of the same responses' documents."""
-    info = _read_meta(meta)
-    columns = decoded_columns(records, source.definition)
-    rows = len(next(iter(columns.values())))
-    if rows != info.num_rows:
-        raise ValueError(f"{rows} coded records but {info.num_rows} lines of metadata")
-    return pd.DataFrame({**_meta_data(info, source), **columns})
+def parse_records(records: bytes, ids: bytes, source: FrameSource) -> pd.DataFrame:
+    """Frame records joined end to end (`reports.coding`) and their responses' ids, one a
+    line, to the tidy frame of `reports.columns`: what `parse_documents` makes of the same
+    responses' documents."""
+    decoded = decode(records, source.definition)
+    response_ids = pa_csv.read_csv(
+        io.BytesIO(ids), read_options=pa_csv.ReadOptions(column_names=["id"]),
+        convert_options=pa_csv.ConvertOptions(column_types={"id": pa.int64()}))["id"]
+    if len(response_ids) != len(decoded.version_ids):
+        raise ValueError(f"{len(decoded.version_ids)} frame records but "
+                         f"{len(response_ids)} response ids")
+    versions = pd.Series(source.version_numbers)
+    return pd.DataFrame({
+        "response_id": response_ids.to_numpy(),
+        "version": versions.reindex(decoded.version_ids).to_numpy(dtype=np.int32),
+        "submitted_on": decoded.days,
+        "is_demo": decoded.is_demo,
+        **decoded.columns,
+    })
 
 
 def parse_chunk(chunk: Chunk, source: FrameSource) -> pd.DataFrame:
     """A chunk's coded records and documents as one frame, in response id order."""
     if not chunk.records:
         return parse_documents(chunk.documents, source, chunk.documents_meta)
-    frame = parse_coded(chunk.records, chunk.records_meta, source)
+    frame = parse_records(chunk.records, chunk.record_ids, source)
     if chunk.documents:
         documents = parse_documents(chunk.documents, source, chunk.documents_meta)
         frame = pd.concat([frame, documents], ignore_index=True)
@@ -303,8 +312,8 @@ def _fetch_chunks(connection, source: FrameSource, after: int) -> Iterator[Chunk
             "coded": list(source.coded_versions)}).one()
         if not count:
             return
-        records, records_meta, documents, documents_meta = map(_bytes, texts)
-        yield Chunk(records, records_meta, documents or b"", documents_meta, newest)
+        records, record_ids, documents, documents_meta = map(_bytes, texts)
+        yield Chunk(records, record_ids, documents or b"", documents_meta, newest)
         after = newest
 
 

@@ -109,9 +109,9 @@ class Response(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     submitted_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # The same answers as one CSV line in the frame's columns (`reports.coding`): what
-    # findings are computed from. None for responses stored before it was kept.
-    coded_answers: Mapped[str | None] = mapped_column(Text)
+    # The same answers (and version, day, demo flag) coded in the frame's columns
+    # (`reports.coding`), what findings are read from. None for responses stored before.
+    frame_record: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
 
 

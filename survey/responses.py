@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from reports.coding import coded_answers
+from reports.coding import coded_response
 from survey.database import insert_unless_exists, write_transaction
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
@@ -94,7 +94,9 @@ def submit_response(
     # Read now: write_transaction commits (expiring `version`), and reloading it would be
     # one more query while holding SQLite's write lock.
     version_id = version.id
-    coded = coded_answers(definition_for(version), answers)
+    today = datetime.now(UTC).date()
+    record = coded_response(definition_for(version), answers, version_id=version_id,
+                            day=today, is_demo=is_demo)
     try:
         with write_transaction():
             # One statement stores the response or, for a submission id seen before, nothing.
@@ -103,8 +105,8 @@ def submit_response(
             statement = insert_unless_exists(Response, "submission_key")
             stored = db.session.connection().execute(statement, {
                 "survey_version_id": version_id, "submission_key": response_key,
-                "language": language, "submitted_on": datetime.now(UTC).date(),
-                "answers": answers, "coded_answers": coded, "is_demo": is_demo,
+                "language": language, "submitted_on": today,
+                "answers": answers, "frame_record": record, "is_demo": is_demo,
             }).first()
             if stored is None:
                 return Submitted(replay=True)

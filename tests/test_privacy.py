@@ -15,9 +15,10 @@ from tests.factories import COMPLETE_ANSWERS
 from tests.support import finish_factory_survey, isolated_client
 
 HMAC_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
-# coded_answers holds the same answers again, coded for the frame (reports.coding).
+# frame_record holds the same answers, version, day and demo flag again, coded for the
+# frame (reports.coding).
 RESPONSE_COLUMNS = {"id", "survey_version_id", "submission_key", "language", "submitted_on",
-                    "answers", "coded_answers", "is_demo"}
+                    "answers", "frame_record", "is_demo"}
 
 
 @pytest.fixture

@@ -1,16 +1,17 @@
-"""Coded answer lines: kept at submit, and read into exactly the frame the JSON documents give."""
+"""Frame records: kept at submit, and read into exactly the frame the JSON documents give."""
 
 import base64
 import dataclasses
 import math
 import struct
 import uuid
+from datetime import date
 
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from reports.coding import coded_answers, decoded_columns, layout_digest
+from reports.coding import HEADER, coded_response, decode, layout_digest
 from reports.frame import FrameStore
 from reports.releases import frame_source
 from survey.database import write_transaction
@@ -36,14 +37,14 @@ def frames(survey, folder) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def forget_coded_answers(every: int) -> None:
-    """Drop the coded line of every `every`-th response, as if stored before lines were kept."""
+    """Drop the frame record of every `every`-th response, as if stored before they were."""
     db.session.rollback()
     with write_transaction():
         db.session.execute(update(Response).where(Response.id % every == 0)
-                           .values(coded_answers=None))
+                           .values(frame_record=None))
 
 
-def test_demo_responses_read_from_coded_lines_equal_their_documents(article_survey, tmp_path):
+def test_demo_responses_read_from_frame_records_equal_their_documents(article_survey, tmp_path):
     add_demo_responses(ARTICLE, 600, seed=5)
     survey = get_survey(ARTICLE)
     assert frame_source(survey).coded_versions == (current_version(survey).id,)
@@ -69,7 +70,7 @@ ODD_ANSWERS = [
 ]
 
 
-def test_odd_answers_read_from_coded_lines_equal_their_documents(make_survey, tmp_path):
+def test_odd_answers_read_from_frame_records_equal_their_documents(make_survey, tmp_path):
     make_survey()
     add_answer_sets("test-survey", ODD_ANSWERS)
     coded, documents = frames(get_survey("test-survey"), tmp_path)
@@ -77,29 +78,32 @@ def test_odd_answers_read_from_coded_lines_equal_their_documents(make_survey, tm
     pd.testing.assert_frame_equal(coded, documents)
 
 
-def test_a_submitted_response_keeps_its_coded_answers(client, make_survey):
-    definition = make_survey()
+def test_a_submitted_response_keeps_its_frame_record(client, make_survey):
+    make_survey()
     answers = {"consent": True, "networks": ["linkedin"], "activity": {"linkedin": "daily"},
                "primary": "linkedin", "agree": "no", "share": 40.5,
                "future": ["linkedin", "xing", "facebook"]}
     body = {"submission_id": uuid.uuid4().hex, "language": "en", "answers": answers}
     assert client.post("/api/v1/surveys/test-survey/responses", json=body).status_code == 201
-    stored = db.session.scalar(select(Response.coded_answers))
-    assert stored == coded_answers(definition, answers)
+    response = db.session.scalar(select(Response))
+    header = HEADER.pack(response.survey_version_id,
+                         (response.submitted_on - date(1970, 1, 1)).days, 0)
     # networks (xing, linkedin, none, other), primary, country, activity rows (the same
-    # four), agree, weekly, share, future (xing, linkedin, facebook); 255 = not answered
-    assert base64.b64decode(stored) == (bytes([0, 1, 0, 0, 1, 255, 255, 0, 255, 255, 0])
-                                        + struct.pack("<d", math.nan)
-                                        + struct.pack("<d", 40.5) + bytes([2, 1, 3]))
+    # four), agree, weekly, share, future (xing, linkedin, facebook); 255 = not answered.
+    # 9 + 30 bytes: a multiple of three, nothing to pad.
+    answered = (bytes([0, 1, 0, 0, 1, 255, 255, 0, 255, 255, 0]) + struct.pack("<d", math.nan)
+                + struct.pack("<d", 40.5) + bytes([2, 1, 3]))
+    assert base64.b64decode(response.frame_record) == header + answered
 
 
 def test_records_that_are_not_whole_are_refused(make_survey):
     definition = make_survey()
-    record = coded_answers(definition, {"consent": True})
-    with pytest.raises(ValueError, match="not records of 30 bytes"):
-        decoded_columns(record.encode()[:-4], definition)
+    record = coded_response(definition, {"consent": True}, version_id=1, day=date.today(),
+                            is_demo=False)
+    with pytest.raises(ValueError, match="not records of 39 bytes"):
+        decode(record.encode()[:-4], definition)
     with pytest.raises(ValueError, match="not base64"):
-        decoded_columns(b"{not base64}", definition)
+        decode(b"{not base64}", definition)
 
 
 def test_a_version_with_other_columns_is_read_from_its_documents(make_survey):
@@ -114,7 +118,7 @@ def test_a_version_with_other_columns_is_read_from_its_documents(make_survey):
     assert frame_source(survey).coded_versions == (newest.id,)
 
 
-def test_a_relabelled_version_still_reads_coded_lines(make_survey):
+def test_a_relabelled_version_still_reads_frame_records(make_survey):
     make_survey()
     make_survey(title={"de": "Neuer Titel", "en": "New title"})
     survey = get_survey("test-survey")

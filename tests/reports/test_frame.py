@@ -61,11 +61,11 @@ def load(survey) -> pd.DataFrame:
     return frame_store(survey).load(frame_source(survey))
 
 
-def forget_coded_answers() -> None:
+def forget_frame_record() -> None:
     """Leave only the JSON documents, as responses stored before coded lines were kept."""
     db.session.rollback()
     with write_transaction():
-        db.session.execute(update_rows(Response).values(coded_answers=None))
+        db.session.execute(update_rows(Response).values(frame_record=None))
 
 
 @pytest.fixture(params=["coded", "documents"])
@@ -75,7 +75,7 @@ def frame(request, client, survey):
     for answers in (FULL, NONE_CHOSEN, AUSTRIAN, SILENT):
         submit(client, answers)
     if request.param == "documents":
-        forget_coded_answers()
+        forget_frame_record()
     _source, built = current_frame(survey)
     return built.set_index(pd.Index(["full", "none", "austrian", "silent"]))
 

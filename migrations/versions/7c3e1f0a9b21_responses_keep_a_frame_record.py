@@ -1,8 +1,8 @@
-"""responses keep their answers coded in the frame's columns
+"""responses keep a frame record: their answers coded in the frame's columns
 
-Building a frame from scratch parsed every JSON document; a CSV line of codes per
-response, made at submit, is read at memory speed. Older responses keep NULL and are
-parsed from their JSON documents as before.
+Building a frame from scratch parsed every JSON document; a fixed-width record per
+response (reports/coding.py), made at submit, is read without parsing. Older responses
+keep NULL and are parsed from their JSON documents as before.
 
 Revision ID: 7c3e1f0a9b21
 Revises: 5d5d62ad04fa
@@ -22,9 +22,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('response', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('coded_answers', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('frame_record', sa.Text(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('response', schema=None) as batch_op:
-        batch_op.drop_column('coded_answers')
+        batch_op.drop_column('frame_record')
