@@ -10,6 +10,8 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
+from sqlalchemy.exc import DBAPIError
 
 from reports.models import ImmutableError, Release
 from survey.definition.model import DONT_KNOW, OTHER, localize
@@ -489,6 +491,24 @@ def test_release_rows_refuse_changes(small_survey, change):
     db.session.rollback()
     assert db.session.scalar(select(Release.findings)) == stored
     assert db.session.scalar(select(func.count(Release.id))) == 1
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE release SET responses = responses + 1",
+    "UPDATE release SET findings = '[]' WHERE id = :id",
+    "DELETE FROM release WHERE id = :id",
+    "DELETE FROM release",
+])
+def test_the_database_refuses_to_change_a_release(small_survey, statement):
+    """Not only the ORM: any SQL that would rewrite what was published is refused."""
+    add_answer_sets(SMALL, balanced(30))
+    release = publish(SMALL)
+    stored = (release.id, release.responses, release.findings)
+    with pytest.raises(DBAPIError, match="immutable"):
+        db.session.execute(sql(statement), {"id": release.id})
+    db.session.rollback()
+    assert db.session.execute(select(Release.id, Release.responses, Release.findings)).one() \
+        == stored
 
 
 # -- publishing ----------------------------------------------------------------------------
