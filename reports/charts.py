@@ -2,7 +2,6 @@
 show a different picture than the last one."""
 
 import hashlib
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +27,6 @@ PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#0
 STYLE = hashlib.sha256(Path(__file__).read_bytes() + alt.__version__.encode()
                        + vl_convert.__version__.encode()).hexdigest()[:16]
 HALF_PIXEL = 0.5 / WIDTH  # of the value axis
-
-
-def warm_up() -> None:
-    """Start vl-convert's JavaScript engine in a helper thread, once per process: its first
-    chart costs a third of a second more than the others, time a publish can spend on
-    reading responses meanwhile (vl-convert releases the GIL)."""
-    global _warming
-    if _warming is None:
-        _warming = threading.Thread(target=vl_convert.vegalite_to_svg, args=(_TINY,),
-                                    name="chart-warm-up", daemon=True)
-        _warming.start()
-
-
-_warming: threading.Thread | None = None
-_TINY = {"mark": "point", "data": {"values": [{}]}}
 
 
 def chart_content(published: dict[str, Any], definition: SurveyDefinition,

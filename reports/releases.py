@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, load_only
 
-from reports.charts import chart_content, render_chart, same_picture, warm_up
+from reports.charts import chart_content, render_chart, same_picture
 from reports.coding import layout_digest
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
@@ -57,7 +57,6 @@ def publish_release(survey: Survey) -> Release:
     Two releases differing by a few responses would show, by subtraction, what those few
     answered; so a new release needs at least DISCLOSURE_K responses newer than the last.
     """
-    warm_up()  # the chart engine starts while the frame is read
     source, frame = current_frame(survey)
     previous = latest_release(survey)
     if previous is not None:
