@@ -61,23 +61,29 @@ class Field:
 
 
 @dataclass(frozen=True)
-class Layout:
-    """The record of one definition: its fields, its width, and the questions' columns."""
+class Coded:
+    """How one question's answers are coded: its columns, the options its codes index, and
+    both as look-ups (option → code, part → its column's position)."""
 
-    questions: tuple[tuple[QuestionColumns, tuple[str, ...]], ...]  # (columns, choices)
+    spec: QuestionColumns
+    choices: tuple[str, ...]
+    codes: dict[str, int]
+    positions: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The record of one definition: its questions, fields and width, and whether answers
+    can be coded in it at all (some columns, few enough options and items)."""
+
+    questions: tuple[Coded, ...]
     fields: tuple[Field, ...]
     width: int  # bytes, a multiple of three
-
-    @property
-    def codable(self) -> bool:
-        """Whether answers can be coded in this layout (some columns, few enough options)."""
-        return bool(self.fields) and all(
-            len(choices) <= MAX_CODE and len(spec.parts) <= MAX_CODE
-            for spec, choices in self.questions)
+    codable: bool
 
     def digest(self) -> str:
-        described = [[spec.question_id, spec.kind, list(spec.parts), list(choices)]
-                     for spec, choices in self.questions]
+        described = [[q.spec.question_id, q.spec.kind, list(q.spec.parts), list(q.choices)]
+                     for q in self.questions]
         return hashlib.sha256(json.dumps(described).encode()).hexdigest()
 
 
@@ -102,11 +108,14 @@ def _layout(definition: SurveyDefinition) -> Layout:
     for spec in frame_columns(definition):
         choices = tuple(definition.question(spec.question_id).choice_ids() or ()
                         if spec.kind in ("choice", "matrix") else ())
-        questions.append((spec, choices))
+        questions.append(Coded(spec, choices, {c: n for n, c in enumerate(choices)},
+                               {p: n for n, p in enumerate(spec.parts)}))
         for column in spec.columns:
             fields.append(Field(column, spec.kind, offset, choices))
             offset += _DOUBLE.size if spec.kind == "number" else 1
-    return Layout(tuple(questions), tuple(fields), -(-offset // 3) * 3)
+    codable = bool(fields) and all(len(q.choices) <= MAX_CODE and len(q.spec.parts) <= MAX_CODE
+                                   for q in questions)
+    return Layout(tuple(questions), tuple(fields), -(-offset // 3) * 3, codable)
 
 
 def layout_digest(definition: SurveyDefinition) -> str | None:
@@ -126,13 +135,14 @@ def coded_response(definition: SurveyDefinition, answers: dict[str, Any], *,
     record = bytearray(found.width)
     HEADER.pack_into(record, 0, version_id, (day - _EPOCH).days, int(is_demo))
     offset = HEADER.size
-    for spec, choices in found.questions:
-        offset = _code(record, offset, spec, choices, answers.get(spec.question_id))
+    for question in found.questions:
+        offset = _code(record, offset, question, answers.get(question.spec.question_id))
     return base64.b64encode(record).decode("ascii")
 
 
-def _code(record: bytearray, offset: int, spec: QuestionColumns, choices, value) -> int:
+def _code(record: bytearray, offset: int, question: Coded, value) -> int:
     """Write one question's bytes at `offset`; returns the offset after them."""
+    spec, codes = question.spec, question.codes
     width = len(spec.columns)
     if spec.kind == "number":
         number = value if isinstance(value, int | float) and not isinstance(value, bool) \
@@ -140,27 +150,26 @@ def _code(record: bytearray, offset: int, spec: QuestionColumns, choices, value)
         _DOUBLE.pack_into(record, offset, float(number))
         return offset + _DOUBLE.size
     if spec.kind == "choice":
-        record[offset] = _index(choices, value)
+        record[offset] = _lookup(codes, value)
         return offset + 1
     if spec.kind == "matrix":
         rows = value if isinstance(value, dict) else {}
         for index, row in enumerate(spec.parts):
-            record[offset + index] = _index(choices, rows.get(row)) if rows else MISSING
+            record[offset + index] = _lookup(codes, rows.get(row))
         return offset + width
     if not isinstance(value, list):
         record[offset:offset + width] = bytes([MISSING]) * width
         return offset + width
+    positions = question.positions
     for place, item in enumerate(value, start=1):  # a later place wins, as in the JSON path
-        if isinstance(item, str) and item in spec.parts:
-            record[offset + spec.parts.index(item)] = (1 if spec.kind == "multi"
-                                                       else min(place, MAX_CODE))
+        position = positions.get(item) if isinstance(item, str) else None
+        if position is not None:
+            record[offset + position] = 1 if spec.kind == "multi" else min(place, MAX_CODE)
     return offset + width
 
 
-def _index(choices: tuple[str, ...], value) -> int:
-    if isinstance(value, str) and value in choices:
-        return choices.index(value)
-    return MISSING
+def _lookup(codes: dict[str, int], value) -> int:
+    return codes.get(value, MISSING) if isinstance(value, str) else MISSING
 
 
 @dataclass(frozen=True)
