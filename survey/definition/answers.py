@@ -64,7 +64,7 @@ def is_shown(question: QuestionBase, answers: Mapping[str, Any]) -> bool:
     with `rows_from`, the earlier answer gave it at least one row."""
     if question.show_if is not None and not condition_holds(question.show_if, answers):
         return False
-    rows_from = getattr(question, "rows_from", None)
+    rows_from = question.row_source()
     return rows_from is None or _given(answers.get(rows_from))
 
 
@@ -137,7 +137,7 @@ def check_answers(
     result = CheckedAnswers()
     scope = list(questions) if questions is not None else survey.questions()
     scope_ids = {q.id for q in scope}
-    with_other = {other_key(q.id) for q in scope if getattr(q, "other", False)}
+    with_other = {other_key(q.id) for q in scope if q.offers_other()}
     for key in submitted:
         if not isinstance(key, str) or (key not in scope_ids and key not in with_other):
             result.errors[str(key)] = _("There is no such question.")
@@ -174,7 +174,7 @@ def _check_other_text(question, value, submitted, result, context):
     key = other_key(question.id)
     text = submitted.get(key)
     chose_other = value == OTHER or (isinstance(value, list) and OTHER in value)
-    if not getattr(question, "other", False):
+    if not question.offers_other():
         return
     if not chose_other:
         if _given(text):

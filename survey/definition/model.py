@@ -134,6 +134,16 @@ class QuestionBase(Strict):
         """The option ids an answer may take, or None where answers are not choices."""
         return None
 
+    # Methods, not getattr(question, name, default): a missing attribute of a pydantic
+    # model costs an exception, on every question of every submission.
+    def offers_other(self) -> bool:
+        """Whether "Other" with a text of one's own may be chosen."""
+        return False
+
+    def row_source(self) -> str | None:
+        """The earlier question whose answer gives this matrix its rows, if any."""
+        return None
+
 
 class SingleChoice(QuestionBase):
     type: Literal["single_choice"]
@@ -142,6 +152,9 @@ class SingleChoice(QuestionBase):
 
     def choice_ids(self) -> list[str]:
         return [o.id for o in self.options] + ([OTHER] if self.other else [])
+
+    def offers_other(self) -> bool:
+        return self.other
 
 
 class MultiChoice(QuestionBase):
@@ -152,6 +165,9 @@ class MultiChoice(QuestionBase):
 
     def choice_ids(self) -> list[str]:
         return [o.id for o in self.options] + ([OTHER] if self.other else [])
+
+    def offers_other(self) -> bool:
+        return self.other
 
 
 class Likert(QuestionBase):
@@ -171,6 +187,9 @@ class Matrix(QuestionBase):
 
     def choice_ids(self) -> list[str]:
         return [o.id for o in self.columns]
+
+    def row_source(self) -> str | None:
+        return self.rows_from
 
 
 class Ranking(QuestionBase):
