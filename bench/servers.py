@@ -98,6 +98,7 @@ class Server:
                 response = connection.getresponse()
                 response.read()
                 if response.status == 200:
+                    self._wait_settled(deadline)
                     return
                 last_problem = f"GET {self.ready_path} answered {response.status}"
             except OSError as error:
@@ -107,6 +108,18 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} server not ready after {timeout:.0f} s "
                            f"({last_problem}):\n{self.log_tail()}")
+
+    def _wait_settled(self, deadline: float, interval: float = 0.25) -> None:
+        """Wait until no worker is still starting (their CPU time stands still). One worker
+        answers the readiness check while another may still be importing the app: load that
+        began then went, connections and all, to the first worker alone."""
+        before = self.workers_cpu_seconds()
+        while before is not None and time.monotonic() < deadline:
+            time.sleep(interval)
+            now = self.workers_cpu_seconds()
+            if now - before < 0.02:
+                return
+            before = now
 
     def workers_cpu_seconds(self) -> float | None:
         """CPU time (user + system) used so far by the master's worker processes (Linux only)."""
