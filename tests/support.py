@@ -3,7 +3,10 @@
 import contextvars
 from html.parser import HTMLParser
 
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app import create_app
 
@@ -105,3 +108,14 @@ class IsolatedClient(FlaskClient):
 def isolated_client(app) -> IsolatedClient:
     """A browser of its own: own cookies, and nothing shared through `g`."""
     return IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+def assert_database_refuses(statement, params: dict | None = None, *, match: str) -> None:
+    """The database itself (a trigger, not the ORM) refuses `statement` (SQL text or a
+    statement), with an error matching `match`; the session is rolled back after."""
+    from survey.extensions import db
+
+    with pytest.raises(DBAPIError, match=match):
+        db.session.execute(text(statement) if isinstance(statement, str) else statement,
+                           params or {})
+    db.session.rollback()

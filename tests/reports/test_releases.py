@@ -10,8 +10,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy import text as sql
-from sqlalchemy.exc import DBAPIError
 
 from reports.models import ImmutableError, Release
 from survey.definition.model import DONT_KNOW, OTHER, localize
@@ -28,6 +26,7 @@ from tests.reports.releasing import (
     page_table,
     publish,
 )
+from tests.support import assert_database_refuses
 
 ARTICLE = "xing-linkedin"
 SMALL = "test-survey"
@@ -504,9 +503,7 @@ def test_the_database_refuses_to_change_a_release(small_survey, statement):
     add_answer_sets(SMALL, balanced(30))
     release = publish(SMALL)
     stored = (release.id, release.responses, release.findings)
-    with pytest.raises(DBAPIError, match="immutable"):
-        db.session.execute(sql(statement), {"id": release.id})
-    db.session.rollback()
+    assert_database_refuses(statement, {"id": release.id}, match="immutable")
     assert db.session.execute(select(Release.id, Release.responses, Release.findings)).one() \
         == stored
 
