@@ -42,8 +42,8 @@ def chart_content(published: dict[str, Any], definition: SurveyDefinition,
 def same_picture(drawn: dict | None, content: dict) -> bool:
     """Whether a chart drawn from `drawn` shows `content` to within half a pixel: the same
     bars, labels and titles, and no bar longer or shorter by more than half a pixel of the
-    value axis (the axis of stacked shares runs to 100%, others to at least the longest
-    bar). A figure in the table beside it is always exact."""
+    value axis (the axis of stacked shares runs to at least 100%, others to at least the
+    longest bar). A figure in the table beside it is always exact."""
     if drawn is None or _shape(drawn) != _shape(content):
         return False
     old, new = _figures(drawn), _figures(content)
@@ -90,7 +90,11 @@ def _stacked(content: dict) -> alt.Chart:
     answers = content["answers"]
     return alt.Chart(data).mark_bar().encode(
         x=alt.X("share:Q", axis=alt.Axis(format="%", title=content["value_title"])),
-        y=alt.Y("row:N", sort=None, title=content["row_title"]),
+        # The rows' question above their labels, level: beside long labels, turned on its
+        # side, it ran into them.
+        y=alt.Y("row:N", sort=None, axis=alt.Axis(
+            title=content["row_title"], titleAngle=0, titleAlign="right",
+            titleBaseline="bottom", titleX=0, titleY=-6)),
         color=alt.Color("answer:N", sort=answers,
                         scale=alt.Scale(domain=answers, range=PALETTE[:len(answers)]),
                         legend=alt.Legend(title=None, orient="bottom", columns=1,
@@ -107,6 +111,9 @@ def _content(published, definition, language) -> dict:
     def label(option_id, question_id=question):
         return option_label(definition, question_id, option_id, language)
 
+    def question_title(question_id):
+        return axis_title(localize(definition.question(question_id).text, language))
+
     def bars(labels, figures, title, percent):
         return {"kind": "bars", "percent": percent, "value_title": title,
                 "bars": [[label_, figure] for label_, figure in zip(labels, figures, strict=True)
@@ -117,7 +124,7 @@ def _content(published, definition, language) -> dict:
                     _("Share of respondents"), percent=True)
     if kind == "crosstab":
         return {"kind": "stacked", "value_title": _("Share within the row"),
-                "row_title": localize(definition.question(published["by"]).text, language)[:60],
+                "row_title": question_title(published["by"]),
                 "answers": [label(c) for c in table["column_labels"]],
                 "bars": [[label(r, published["by"]), label(c), s]
                          for r, shares in zip(table["row_labels"], table["row_shares"],
@@ -127,6 +134,11 @@ def _content(published, definition, language) -> dict:
     if kind == "numeric_summary":
         return bars([_("First quartile"), _("Median"), _("Mean"), _("Third quartile")],
                     [table["q1"], table["median"], table["mean"], table["q3"]],
-                    localize(definition.question(question).text, language)[:60], percent=False)
+                    question_title(question), percent=False)
     return bars([label(i) for i in table["labels"]], table["borda_average"],
                 _("Average Borda score"), percent=False)
+
+
+def axis_title(title: str, limit: int = 60) -> str:
+    """A question's text as an axis title: cut to `limit` characters, marked where cut."""
+    return title if len(title) <= limit else title[:limit - 1].rstrip() + "…"

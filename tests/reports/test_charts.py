@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.charts import HALF_PIXEL, STYLE, same_picture
+from reports.charts import HALF_PIXEL, STYLE, axis_title, same_picture
 
 
 def bars(*figures, labels=("XING", "LinkedIn"), kind="bars"):
@@ -44,3 +44,11 @@ def test_other_words_or_bars_are_drawn_again(change):
     now = bars(0.4, 0.6)
     change(now)
     assert not same_picture(bars(0.4, 0.6), now)
+
+
+def test_a_long_question_is_cut_to_an_axis_title_marked_as_cut():
+    question = "What share of your business contacts on social networks live abroad?"
+    title = axis_title(question)
+    assert len(title) == 60 and title.endswith("…")
+    assert question.startswith(title[:-1])
+    assert axis_title("In which country do you live?") == "In which country do you live?"
