@@ -378,6 +378,22 @@ def empty_frame(source: FrameSource) -> pd.DataFrame:
     return parse_documents(b"", source)
 
 
+_STORED_COUNT = text("""
+    SELECT coalesce(sum((SELECT count(*) FROM response
+                         WHERE survey_version_id = version.id AND id <= :last_id)), 0)
+    FROM survey_version AS version WHERE version.survey_id = :survey
+""")
+
+
+def stored_count(connection, source: FrameSource, last_id: int | None) -> int | None:
+    """How many of the survey's responses have an id up to `last_id` (None: no frame yet).
+    One index range a version: a few hundredths of a second at a million."""
+    if last_id is None:
+        return None
+    return connection.execute(_STORED_COUNT, {"survey": source.survey_id,
+                                              "last_id": last_id}).scalar_one()
+
+
 class FrameStore:
     """The on-disk frame of one survey: its parts and the state they were built to."""
 
@@ -394,9 +410,14 @@ class FrameStore:
     def update(self, connection, source: FrameSource) -> int:
         """Read the responses added since the last build; returns how many were read."""
         state = self.state()
-        if state.get("definition_hash") != source.definition_hash:
+        if (state.get("definition_hash") != source.definition_hash
+                or stored_count(connection, source, state["last_id"]) != state.get("rows")):
+            # A new version's columns; or responses the frame holds were deleted since (demo
+            # data purged), or one with a lower id than the last read was committed after it
+            # (PostgreSQL hands out ids before commit): read everything again.
             shutil.rmtree(self.folder, ignore_errors=True)
-            state = {"definition_hash": source.definition_hash, "last_id": 0, "parts": []}
+            state = {"definition_hash": source.definition_hash, "last_id": 0, "rows": 0,
+                     "parts": []}
         self.folder.mkdir(parents=True, exist_ok=True)
         added = 0
         built = {}
@@ -407,6 +428,7 @@ class FrameStore:
             state["parts"].append(name)
             state["last_id"] = newest
             added += len(chunk)
+        state["rows"] += added
         if len(state["parts"]) > MAX_PARTS:
             state["parts"] = self._compact(state["parts"])
         self._save(state)

@@ -7,7 +7,7 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy import update as update_rows
 
 import reports.frame
@@ -200,6 +200,41 @@ def test_large_updates_are_read_in_chunks(client, survey, monkeypatch):
     frame = load(survey)
     assert frame["response_id"].tolist() == stored_ids()
     assert frame["networks__none"].tolist() == [False, True, False, pd.NA, False]
+
+
+def delete_responses(*ids: int) -> None:
+    db.session.rollback()
+    with write_transaction():
+        db.session.execute(delete(Response).where(Response.id.in_(ids)))
+
+
+def test_deleted_responses_leave_the_frame(client, survey):
+    """Demo data purged after a build: the frame is read again, without them."""
+    for answers in (FULL, NONE_CHOSEN, AUSTRIAN, SILENT):
+        submit(client, answers)
+    assert update(survey) == 4
+    first, second, third, fourth = stored_ids()
+    delete_responses(second, third)
+    assert update(survey) == 2  # everything again
+    assert load(survey)["response_id"].tolist() == [first, fourth]
+
+
+def test_a_response_stored_late_below_the_last_id_is_read(client, survey):
+    """On PostgreSQL an id is handed out before the commit: a response can appear with an
+    id below the last one the frame read."""
+    for answers in (FULL, NONE_CHOSEN, AUSTRIAN):
+        submit(client, answers)
+    first, second, third = stored_ids()
+    late = {c: getattr(db.session.get(Response, second), c)
+            for c in Response.__table__.columns.keys()}
+    delete_responses(second)
+    assert update(survey) == 2
+    with write_transaction():
+        db.session.execute(insert(Response).values(late))
+    assert update(survey) == 3
+    frame = load(survey)
+    assert frame["response_id"].tolist() == [first, second, third]
+    assert frame["primary"].tolist() == ["linkedin", np.nan, "xing"]
 
 
 def test_new_survey_version_rebuilds_the_frame(client, survey, make_survey):
