@@ -26,12 +26,14 @@ that loading right after building every part (a first build, a new version)
 reads nothing back (`bench/findings.py` measures it).
 """
 
+import fcntl
 import io
 import json
 import queue
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -400,7 +402,21 @@ class FrameStore:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.state_file = self.folder / "state.json"
+        self.lock_file = self.folder.parent / f"{self.folder.name}.lock"
         self._built: dict[tuple[str, str], pd.DataFrame] = {}  # (hash, part) -> frame
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store for this process alone: two publishes at once (the button and the
+        command line) would write, compact and read one another's parts. An advisory lock on
+        a file beside the folder (the folder itself is removed when the frame is reset)."""
+        self.lock_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_file, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def state(self) -> dict:
         if not self.state_file.exists():

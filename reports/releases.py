@@ -42,9 +42,9 @@ def current_frame(survey: Survey):
     """The survey's frame brought up to date (only new responses are read)."""
     source = frame_source(survey)
     store = frame_store(survey)
-    with db.engine.connect() as connection:
+    with store.locked(), db.engine.connect() as connection:
         store.update(connection, source)
-    return source, store.load(source)
+        return source, store.load(source)
 
 
 class ReleaseError(ValueError):

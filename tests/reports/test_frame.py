@@ -2,6 +2,7 @@
 incremental updates on disk, a reset for a new survey version, and compaction."""
 
 import copy
+import fcntl
 import uuid
 
 import numpy as np
@@ -235,6 +236,15 @@ def test_a_response_stored_late_below_the_last_id_is_read(client, survey):
     frame = load(survey)
     assert frame["response_id"].tolist() == [first, second, third]
     assert frame["primary"].tolist() == ["linkedin", np.nan, "xing"]
+
+
+def test_a_store_is_held_by_one_publisher_at_a_time(survey):
+    store = frame_store(survey)
+    with store.locked(), open(store.lock_file, "a") as another:
+        with pytest.raises(BlockingIOError):  # a second publisher would wait here
+            fcntl.flock(another, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with open(store.lock_file, "a") as another:  # and may go on once the first is done
+        fcntl.flock(another, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def test_new_survey_version_rebuilds_the_frame(client, survey, make_survey):
