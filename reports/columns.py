@@ -70,3 +70,12 @@ def frame_columns(definition: SurveyDefinition) -> list[QuestionColumns]:
     """The columns of every question that has some, in question order."""
     found = (question_columns(definition, q) for q in definition.questions())
     return [c for c in found if c is not None]
+
+
+def finding_columns(definition: SurveyDefinition) -> list[str]:
+    """The answer columns the definition's findings read (their questions and breakdowns),
+    in frame order."""
+    read = {question_id for finding in definition.findings
+            for question_id in (finding.question, finding.by) if question_id is not None}
+    return [column for spec in frame_columns(definition) if spec.question_id in read
+            for column in spec.columns]

@@ -47,7 +47,7 @@ import pyarrow.json as pa_json
 from sqlalchemy import bindparam, text
 
 from reports.coding import decode
-from reports.columns import QuestionColumns, frame_columns
+from reports.columns import META_COLUMNS, QuestionColumns, frame_columns
 from survey.definition import SurveyDefinition
 
 CHUNK_ROWS = 200_000
@@ -453,17 +453,22 @@ class FrameStore:
                        if name in state["parts"]}
         return added
 
-    def load(self, source: FrameSource, up_to_id: int | None = None) -> pd.DataFrame:
-        """The whole frame (optionally only responses up to an id)."""
+    def load(self, source: FrameSource, up_to_id: int | None = None,
+             columns: list[str] | None = None) -> pd.DataFrame:
+        """The whole frame (optionally only responses up to an id, and only the metadata
+        and the given answer columns: reading fewer is proportionally cheaper)."""
         state = self.state()
         names = state.get("parts", [])
+        wanted = None if columns is None else [*META_COLUMNS, *columns]
         if not names:
-            return empty_frame(source)
+            frame = empty_frame(source)
+            return frame if wanted is None else frame[wanted]
         built = [self._built.get((state["definition_hash"], name)) for name in names]
         if all(frame is not None for frame in built):  # all just built: nothing to read
-            frame = pd.concat(built, ignore_index=True)
+            frame = pd.concat(built if wanted is None else [part[wanted] for part in built],
+                              ignore_index=True)
         else:  # read as one Arrow table, converted once (cheaper than joining frames)
-            frame = _read_parts([self.folder / name for name in names])
+            frame = _read_parts([self.folder / name for name in names], wanted)
         if up_to_id is not None:
             frame = frame[frame["response_id"] <= up_to_id]
         return frame
@@ -491,12 +496,14 @@ def _write_part(chunk: pd.DataFrame, path: Path) -> None:
     feather.write_feather(chunk, path, compression="uncompressed")
 
 
-def _read_parts(paths: list[Path]) -> pd.DataFrame:
-    """Parts in order as one frame. Arrow files are memory-mapped and joined as Arrow
-    tables (their categoricals share the definition's categories), then converted once."""
+def _read_parts(paths: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+    """Parts in order as one frame (only `columns`, if given). Arrow files are
+    memory-mapped and joined as Arrow tables (their categoricals share the definition's
+    categories), then converted once."""
     if any(path.suffix == ".parquet" for path in paths):  # written before parts were Arrow
-        return pd.concat([pd.read_parquet(path) if path.suffix == ".parquet" else
-                          feather.read_table(path, memory_map=True).to_pandas()
+        return pd.concat([pd.read_parquet(path, columns=columns) if path.suffix == ".parquet"
+                          else feather.read_table(path, columns=columns,
+                                                  memory_map=True).to_pandas()
                           for path in paths], ignore_index=True)
-    return pa.concat_tables([feather.read_table(path, memory_map=True)
+    return pa.concat_tables([feather.read_table(path, columns=columns, memory_map=True)
                              for path in paths]).to_pandas()

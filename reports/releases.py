@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased, load_only
 
 from reports.charts import chart_content, render_chart, same_picture
 from reports.coding import layout_digest
+from reports.columns import finding_columns
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
 from reports.publication import publish_finding
@@ -38,13 +39,15 @@ def frame_store(survey: Survey) -> FrameStore:
     return FrameStore(Path(current_app.instance_path) / "frames" / survey.slug)
 
 
-def current_frame(survey: Survey):
-    """The survey's frame brought up to date (only new responses are read)."""
+def current_frame(survey: Survey, *, findings_only: bool = False):
+    """The survey's frame brought up to date (only new responses are read); with
+    `findings_only`, only the metadata and the columns its findings read."""
     source = frame_source(survey)
     store = frame_store(survey)
+    columns = finding_columns(source.definition) if findings_only else None
     with store.locked(), db.engine.connect() as connection:
         store.update(connection, source)
-        return source, store.load(source)
+        return source, store.load(source, columns=columns)
 
 
 class ReleaseError(ValueError):
@@ -57,7 +60,7 @@ def publish_release(survey: Survey) -> Release:
     Two releases differing by a few responses would show, by subtraction, what those few
     answered; so a new release needs at least DISCLOSURE_K responses newer than the last.
     """
-    source, frame = current_frame(survey)
+    source, frame = current_frame(survey, findings_only=True)
     previous = latest_release(survey)
     if previous is not None:
         newer = int((frame["response_id"] > previous.last_response_id).sum())

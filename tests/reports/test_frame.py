@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy import update as update_rows
 
 import reports.frame
+from reports.columns import META_COLUMNS, finding_columns
 from reports.releases import current_frame, frame_source, frame_store
 from survey.database import write_transaction
 from survey.extensions import db
@@ -236,6 +237,26 @@ def test_a_response_stored_late_below_the_last_id_is_read(client, survey):
     frame = load(survey)
     assert frame["response_id"].tolist() == [first, second, third]
     assert frame["primary"].tolist() == ["linkedin", np.nan, "xing"]
+
+
+def test_the_findings_columns_are_their_questions_and_breakdowns(survey):
+    # blame: agree; primary-by-country: primary by country (tests.factories)
+    assert finding_columns(frame_source(survey).definition) == ["primary", "country", "agree"]
+
+
+@pytest.mark.parametrize("read_back", [False, True], ids=["just-built", "from-disk"])
+def test_a_frame_of_some_columns_equals_those_of_the_whole(client, survey, read_back):
+    for answers in (FULL, NONE_CHOSEN, AUSTRIAN, SILENT):
+        submit(client, answers)
+    source, store = frame_source(survey), frame_store(survey)
+    with db.engine.connect() as connection:
+        store.update(connection, source)
+    if read_back:
+        store = frame_store(survey)  # a new store reads its parts from disk
+    some = store.load(source, columns=["primary", "future__xing"])
+    whole = frame_store(survey).load(source)
+    assert list(some.columns) == [*META_COLUMNS, "primary", "future__xing"]
+    pd.testing.assert_frame_equal(some, whole[list(some.columns)])
 
 
 def test_a_store_is_held_by_one_publisher_at_a_time(survey):
