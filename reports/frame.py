@@ -110,7 +110,7 @@ class FrameSource:
     version_numbers: dict[int, int]  # version id → version number
     definition: SurveyDefinition
     definition_hash: str
-    coded_versions: tuple[int, ...] = ()  # versions whose coded lines fit the frame's layout
+    coded_versions: tuple[int, ...] = ()  # versions whose frame records fit its layout
 
 
 @dataclass(frozen=True)
@@ -263,10 +263,9 @@ def parse_records(records: bytes, ids: bytes, source: FrameSource) -> pd.DataFra
     if len(response_ids) != len(decoded.version_ids):
         raise ValueError(f"{len(decoded.version_ids)} frame records but "
                          f"{len(response_ids)} response ids")
-    versions = pd.Series(source.version_numbers)
     return pd.DataFrame({
         "response_id": response_ids.to_numpy(),
-        "version": versions.reindex(decoded.version_ids).to_numpy(dtype=np.int32),
+        "version": _version_numbers(decoded.version_ids, source),
         "submitted_on": decoded.days,
         "is_demo": decoded.is_demo,
         **decoded.columns,
@@ -285,12 +284,16 @@ def parse_chunk(chunk: Chunk, source: FrameSource) -> pd.DataFrame:
     return frame
 
 
+def _version_numbers(version_ids: np.ndarray, source: FrameSource) -> np.ndarray:
+    """Each response's version number, from its version id."""
+    return pd.Series(source.version_numbers).reindex(version_ids).to_numpy(dtype=np.int32)
+
+
 def _meta_data(info: pa.Table, source: FrameSource) -> dict:
     """The metadata columns from a table with the columns of `_META`."""
-    versions = pd.Series(source.version_numbers)
     return {
         "response_id": info["__id"].to_numpy(),
-        "version": versions.reindex(info["__v"].to_numpy()).to_numpy(dtype=np.int32),
+        "version": _version_numbers(info["__v"].to_numpy(), source),
         "submitted_on": _days(info["__d"]),
         "is_demo": info["__demo"].to_numpy(zero_copy_only=False).astype(bool),
     }

@@ -64,7 +64,7 @@ def load(survey) -> pd.DataFrame:
 
 
 def forget_frame_record() -> None:
-    """Leave only the JSON documents, as responses stored before coded lines were kept."""
+    """Leave only the JSON documents, as responses stored before frame records were kept."""
     db.session.rollback()
     with write_transaction():
         db.session.execute(update_rows(Response).values(frame_record=None))
@@ -72,7 +72,7 @@ def forget_frame_record() -> None:
 
 @pytest.fixture(params=["coded", "documents"])
 def frame(request, client, survey):
-    """The frame of four responses, read from their coded lines or from their documents:
+    """The frame of four responses, read from their frame records or from their documents:
     every test of it holds for both."""
     for answers in (FULL, NONE_CHOSEN, AUSTRIAN, SILENT):
         submit(client, answers)
