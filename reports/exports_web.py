@@ -32,7 +32,7 @@ from survey.admin import admin_required
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import utcnow
-from survey.surveys import get_survey, open_surveys
+from survey.surveys import find_survey, open_surveys
 
 bp = Blueprint("exports", __name__, url_prefix="/admin/exports")
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
@@ -70,7 +70,7 @@ def index():
     """Start an export; see the recent ones."""
     form = _form()
     if form.validate_on_submit():
-        survey = get_survey(form.survey.data) or abort(404)
+        survey = find_survey(form.survey.data) or abort(404)
         options = {"k": form.k.data, "text": form.text.data, "include_demo": form.include_demo.data,
                    "since": form.since.data.isoformat() if form.since.data else None}
         with write_transaction():
@@ -160,6 +160,5 @@ def job_state(job: ExportJob) -> str:
 
 
 def init_app(app):
-    """Register the exports blueprint."""
-    app.register_blueprint(bp)
+    """The template helper of export pages."""
     app.jinja_env.globals["job_state"] = job_state

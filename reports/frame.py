@@ -2,13 +2,13 @@
 
 Each response keeps its answers twice: as a JSON document (the record of what was
 answered) and as a frame record, a fixed-width record of bytes in the frame's columns with
-its version, day and demo flag (`reports.coding`). The database concatenates a chunk of
+its version, day and demo flag (`survey.definition.records`). The database concatenates a chunk of
 responses in one round trip: the frame records of responses coded for the frame's layout
 end to end, which numpy reads without parsing, with their ids; and the documents of the
 others (an older version with other columns, or stored before records were kept) as
 newline-delimited JSON, which Arrow's JSON reader parses against a schema made from the
 definition, with their id, version, day and demo flag as CSV lines in the same order (on
-PostgreSQL, merged into each document). `reports.columns` describes the result.
+PostgreSQL, merged into each document). `survey.definition.columns` describes the result.
 
 On disk, `instance/frames/<slug>/` holds one part per build step, an Arrow IPC
 (Feather v2) file, and `state.json` (the last response id read and the definition
@@ -47,8 +47,8 @@ import pyarrow.json as pa_json
 from sqlalchemy import bindparam, text
 
 from reports.coding import decode
-from reports.columns import META_COLUMNS, QuestionColumns, frame_columns
 from survey.definition import SurveyDefinition
+from survey.definition.columns import META_COLUMNS, QuestionColumns, frame_columns
 
 CHUNK_ROWS = 200_000
 MAX_PARTS = 16
@@ -56,7 +56,7 @@ _META = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.string(), "__demo": pa
 _META_CSV = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.date32(), "__demo": pa.int64()}
 PART_SUFFIX = ".arrow"
 
-# One pass over a chunk of responses gives the frame records (`reports.coding`) of the
+# One pass over a chunk of responses gives the frame records (`survey.definition.records`) of the
 # responses coded for the frame's layout, joined end to end, and their ids, one a line;
 # the JSON documents of the others and, on SQLite, their metadata as CSV lines `id,version
 # id,day,demo flag` in the same order (merging it into each document with json_set
@@ -228,7 +228,7 @@ def _read_meta(meta: bytes) -> pa.Table:
 
 def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = None,
                     ) -> pd.DataFrame:
-    """Newline-delimited answer documents to the tidy frame of `reports.columns`.
+    """Newline-delimited answer documents to the tidy frame of `survey.definition.columns`.
 
     Each document carries its response's id, version id, day and demo flag as `__id`,
     `__v`, `__d` and `__demo`, unless `meta` gives them: one CSV line `id,version id,
@@ -253,8 +253,8 @@ def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = Non
 
 
 def parse_records(records: bytes, ids: bytes, source: FrameSource) -> pd.DataFrame:
-    """Frame records joined end to end (`reports.coding`) and their responses' ids, one a
-    line, to the tidy frame of `reports.columns`: what `parse_documents` makes of the same
+    """Frame records joined end to end (`survey.definition.records`) and their responses' ids, one a
+    line, to the tidy frame of `survey.definition.columns`: what `parse_documents` makes of the same
     responses' documents."""
     decoded = decode(records, source.definition)
     response_ids = pa_csv.read_csv(

@@ -20,6 +20,7 @@ from survey.definition.answers import (
 )
 from survey.extensions import limiter
 from survey.forms import answers_from_form, build_page_form
+from survey.guards import survey_or_404
 from survey.i18n import survey_language
 from survey.respondents import respondent_keys, set_respondent_cookie
 from survey.responses import (
@@ -32,7 +33,7 @@ from survey.responses import (
     submit_response,
     was_submitted,
 )
-from survey.surveys import current_version, definition_of, get_survey
+from survey.surveys import definition_of, newest_definition, newest_version
 
 bp = Blueprint("taking", __name__, url_prefix="/s")
 bp.after_app_request(set_respondent_cookie)
@@ -40,16 +41,9 @@ bp.after_app_request(set_respondent_cookie)
 ACTIONS = ("next", "back", "save")
 
 
-def _survey_or_404(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        abort(404)
-    return survey
-
-
 def _notice(template, survey, status=200):
     """A short page about a survey (thanks, already answered, closed, bad link)."""
-    definition = definition_of(current_version(survey))
+    definition = newest_definition(survey)
     return render_template(f"taking/{template}.html", survey=survey, definition=definition,
                            language=survey_language(definition)), status
 
@@ -88,13 +82,13 @@ def _render_page(survey, version, definition, page, answers, form, status=200, s
 @bp.get("/<slug>")
 def take(slug):
     """Show the page the respondent is on (the first one for a new respondent)."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     if has_answered(survey, respondent_keys()):
         return _notice("answered", survey)
     if not survey.is_open:
         return _notice("closed", survey, 403)
     draft = find_draft(survey, _draft_token(slug))
-    version = draft.survey_version if draft else current_version(survey)
+    version = draft.survey_version if draft else newest_version(survey)
     definition = definition_of(version)
     answers = draft.answers if draft else {}
     pages = visible_pages(definition, answers)
@@ -117,7 +111,7 @@ def _submit_limit():
 @limiter.limit(_submit_limit)
 def answer_page(slug):
     """Take one page's answers: go back, save for later, go on, or submit on the last page."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     submission_id = request.form.get("submission_id", "")
     if submission_id and was_submitted(survey, submission_id):
         return redirect(url_for("taking.thanks", slug=slug))  # a replayed final submit
@@ -126,7 +120,7 @@ def answer_page(slug):
     if not survey.is_open:
         abort(403)
     draft = find_draft(survey, _draft_token(slug))
-    version = draft.survey_version if draft else current_version(survey)
+    version = draft.survey_version if draft else newest_version(survey)
     definition = definition_of(version)
     page = definition.page(request.form.get("page", ""))
     answers = dict(draft.answers) if draft else {}
@@ -192,14 +186,14 @@ def _submit(survey, version, definition, draft, answers, language):
 @bp.get("/<slug>/thanks")
 def thanks(slug):
     """The thank-you page."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     return _notice("thanks", survey)
 
 
 @bp.get("/<slug>/resume/<token>")
 def resume(slug, token):
     """Continue a saved draft, in this browser or another."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     if find_draft(survey, token) is None:
         return _notice("resume_invalid", survey, 404)
     _remember_draft(slug, token)

@@ -17,7 +17,7 @@ from survey.database import write_transaction
 from survey.definition import load_definition_file
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import current_version, definition_of, get_survey, store_definition
+from survey.surveys import definition_of, find_survey, newest_version, store_definition
 from survey.users import create_user
 from tests.conftest import ARTICLE_SURVEY, PASSWORD
 from tests.support import input_values, isolated_client
@@ -57,11 +57,11 @@ def publish_demo_release(slug: str = SLUG) -> Release:
     stubbed: they take seconds and play no part in the discussion); later calls store a
     release with the same findings directly, which is all the finding page reads.
     """
-    if get_survey(slug) is None:
+    if find_survey(slug) is None:
         load_article_survey()
-    survey = get_survey(slug)
+    survey = find_survey(slug)
     if "findings" not in _published:
-        version = current_version(survey)
+        version = newest_version(survey)
         rng = np.random.default_rng(7)
         for batch in generate(definition_of(version), DEMO_RESPONSES, 7):
             insert_demo_responses(version, batch, rng)
@@ -75,7 +75,7 @@ def publish_demo_release(slug: str = SLUG) -> Release:
 
 def another_release(slug: str = SLUG) -> Release:
     """The next release of the survey, with the findings of the first."""
-    survey = get_survey(slug)
+    survey = find_survey(slug)
     number = max((r.number for r in releases.releases_of(survey)), default=0) + 1
     with write_transaction():
         release = Release(survey_id=survey.id, number=number,

@@ -13,7 +13,7 @@ from app import create_app
 from reports.demo import generate, insert_demo_responses
 from survey.extensions import db
 from survey.models import Role, Survey, User
-from survey.surveys import current_version, definition_of, get_survey
+from survey.surveys import definition_of, find_survey, newest_version
 from tests.conftest import PASSWORD
 
 ARGUMENTS = {"slug": "xing-linkedin", "user_id": 1, "job_id": 1, "filename": "x.csv"}
@@ -70,7 +70,7 @@ def _wait_for(client, url):
 
 
 def test_admin_exports_from_the_web_and_downloads_the_files(app, article_survey, make_user):
-    version = current_version(get_survey(article_survey))
+    version = newest_version(find_survey(article_survey))
     for batch in generate(definition_of(version), 60, seed=4):
         insert_demo_responses(version, batch, np.random.default_rng(4))
     admin = _log_in(app, make_user("admin@example.org", Role.ADMIN))

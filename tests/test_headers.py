@@ -5,7 +5,7 @@ import pytest
 
 from survey.discussion.comments import post_comment
 from survey.models import Role
-from survey.surveys import get_survey
+from survey.surveys import find_survey
 from tests.discussion_support import (
     FINDING,
     SLUG,
@@ -70,7 +70,7 @@ def site(app, monkeypatch):
     cheap_passwords(monkeypatch)
     publish_demo_release()
     admin = make_member("admin@example.org", Role.ADMIN)
-    post_comment(admin, get_survey(SLUG), FINDING, 1, "A *comment*")
+    post_comment(admin, find_survey(SLUG), FINDING, 1, "A *comment*")
     return admin
 
 

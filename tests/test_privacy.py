@@ -16,7 +16,7 @@ from tests.support import finish_factory_survey, isolated_client
 
 HMAC_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
 # frame_record holds the same answers, version, day and demo flag again, coded for the
-# frame (reports.coding).
+# frame (survey.definition.records).
 RESPONSE_COLUMNS = {"id", "survey_version_id", "submission_key", "language", "submitted_on",
                     "answers", "frame_record", "is_demo"}
 

@@ -8,7 +8,7 @@ from survey.discussion.comments import post_comment
 from survey.discussion.models import Comment, Flag
 from survey.extensions import db, limiter
 from survey.models import Role, User
-from survey.surveys import get_survey
+from survey.surveys import find_survey
 from tests.conftest import PASSWORD
 from tests.discussion_support import (
     FINDING,
@@ -92,7 +92,7 @@ def test_limited_page_is_translated(app, release):
 
 def test_flags_are_limited_per_member(app, release):
     author = make_member("author@example.org", Role.MODERATOR)
-    comments = [post_comment(author, get_survey(SLUG), FINDING, 1, f"Comment {n}")
+    comments = [post_comment(author, find_survey(SLUG), FINDING, 1, f"Comment {n}")
                 for n in range(LIMIT + 1)]
     client = browser_of(app, make_member("flagger@example.org"))
     # Reading the flag form is not limited.

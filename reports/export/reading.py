@@ -20,9 +20,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 from sqlalchemy import text
 
-from reports.columns import question_columns
 from reports.export.layout import Layout, SourceQuestion
 from reports.frame import _arrow_type
+from survey.definition.columns import question_columns
 
 CHUNK_ROWS = 50_000
 META = ("__v", "__d", "__demo")

@@ -19,7 +19,7 @@ from survey.discussion.models import (
 from survey.discussion.moderation import moderate_comment, set_ban
 from survey.extensions import db
 from survey.models import Role, Survey, User
-from survey.surveys import get_survey
+from survey.surveys import find_survey
 from tests.discussion_support import (
     FINDING,
     SLUG,
@@ -39,7 +39,7 @@ NOT_ALLOWED = "You are not allowed to act on this member's content."
 
 
 def write(author, body, parent=None) -> Comment:
-    return post_comment(author, get_survey(SLUG), FINDING, 1, body,
+    return post_comment(author, find_survey(SLUG), FINDING, 1, body,
                         parent.id if parent is not None else None)
 
 

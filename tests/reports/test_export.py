@@ -19,7 +19,7 @@ from survey.database import write_transaction
 from survey.definition import parse_definition
 from survey.extensions import db
 from survey.models import Response, User
-from survey.surveys import get_survey, store_definition
+from survey.surveys import find_survey, store_definition
 from tests.factories import survey_document
 from tests.reports.exports import (
     ANSWERS,
@@ -189,7 +189,7 @@ def test_columns_of_every_version_are_exported_with_the_versions_that_asked_them
     store_definition(parse_definition(survey_document(**{**DOCUMENT, "pages": pages})),
                      source_name="v2.yaml")
     db.session.expire_all()
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     store_responses(survey, [{**ANSWERS, "primary": "mastodon", "future": None}] * 5)
     result, frame = exported(survey, folder, k=5)
     by_name = {c["name"]: c for c in codebook_of(result)["columns"]}

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.columns import frame_columns, part_column
 from reports.findings import (
     METHOD_CODES,
     FindingError,
@@ -23,6 +22,7 @@ from reports.findings import (
     wilson_interval,
 )
 from survey.definition import load_definition_file, parse_definition
+from survey.definition.columns import frame_columns, part_column
 from survey.definition.model import Finding
 from tests.factories import survey_document
 from tests.reports.frames import random_frame
