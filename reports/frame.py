@@ -29,9 +29,7 @@ reads nothing back (`bench/findings.py` measures it).
 import fcntl
 import io
 import json
-import queue
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +45,7 @@ import pyarrow.json as pa_json
 from sqlalchemy import bindparam, text
 
 from reports.coding import decode
+from reports.prefetch import read_ahead
 from survey.definition import SurveyDefinition
 from survey.definition.columns import META_COLUMNS, QuestionColumns, frame_columns
 
@@ -125,7 +124,7 @@ class Chunk:
     newest: int  # the highest response id in the chunk
 
 
-def _arrow_type(spec: QuestionColumns) -> pa.DataType:
+def arrow_type(spec: QuestionColumns) -> pa.DataType:
     if spec.kind == "choice":
         return pa.string()
     if spec.kind == "number":
@@ -138,7 +137,7 @@ def _arrow_type(spec: QuestionColumns) -> pa.DataType:
 def arrow_schema(specs: list[QuestionColumns]) -> pa.Schema:
     """The schema the JSON reader parses answer documents with."""
     fields = list(_META.items())
-    fields += [(spec.question_id, _arrow_type(spec)) for spec in specs]
+    fields += [(spec.question_id, arrow_type(spec)) for spec in specs]
     return pa.schema(fields)
 
 
@@ -146,16 +145,6 @@ def _categorical(values: pa.Array, categories: tuple[str, ...] | list[str]) -> p
     codes = pc.index_in(values, value_set=pa.array(list(categories), pa.string()))
     codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)
     return pd.Categorical.from_codes(codes, categories=list(categories))
-
-
-def _list_positions(values: pa.ChunkedArray | pa.Array):
-    """(row index, position in its list, value) of every element of a list column."""
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    flat = pc.list_flatten(values).to_numpy(zero_copy_only=False)
-    parents = pc.list_parent_indices(values).to_numpy()
-    offsets = values.offsets.to_numpy()
-    positions = np.arange(len(flat)) - (offsets[parents] - offsets[0])
-    return parents, positions, flat
 
 
 def _list_codes(values: pa.ChunkedArray | pa.Array, parts: tuple[str, ...]):
@@ -326,55 +315,13 @@ def _bytes(text_or_bytes: str | bytes | None) -> bytes | None:
     return text_or_bytes.encode() if isinstance(text_or_bytes, str) else text_or_bytes
 
 
-_END = object()
-
-
-def _ahead(items: Iterator) -> Iterator:
-    """`items`, each produced in a helper thread while the previous one is consumed."""
-    handoff: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-        except BaseException as error:  # raised again in the consumer
-            put((None, error))
-            return
-        put((_END, None))
-
-    worker = threading.Thread(target=produce, name="frame-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = handoff.get()
-            if error is not None:
-                raise error
-            if item is _END:
-                return
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
 def read_chunks(connection, source: FrameSource, after: int):
     """(newest id, frame) for each chunk of responses with an id above `after`.
 
     The database reads the next chunk (in a helper thread, on `connection`) while this
     one is parsed; the caller must not use `connection` until the iteration ends.
     """
-    for chunk in _ahead(_fetch_chunks(connection, source, after)):
+    for chunk in read_ahead(_fetch_chunks(connection, source, after), name="frame-read-ahead"):
         yield chunk.newest, parse_chunk(chunk, source)
 
 

@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-from collections import OrderedDict
 from functools import cache
 
 from flask import (
@@ -40,6 +39,7 @@ from reports.releases import (
     surveys_with_releases,
 )
 from survey.accounts import role_required
+from survey.caches import bounded_cache, database_key
 from survey.discussion.comments import discussion_stamp_columns, read_thread
 from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
@@ -126,14 +126,8 @@ def finding_page(slug, finding_id):
     stamp = _page_stamp(slug, finding_id, _release_number(request.args.get("release")))
     if stamp is None:  # no such survey or release: the full path says which
         return _render_finding_page(slug, finding_id)
-    key = (str(db.engine.url), request.full_path, str(get_locale()), stamp)
-    page = _pages.get(key)
-    if page is None:
-        page = _render_finding_page(slug, finding_id)
-        _pages[key] = page
-        while len(_pages) > PAGES_KEPT:
-            _pages.popitem(last=False)
-    return page
+    key = (database_key(), request.full_path, str(get_locale()), stamp)
+    return _pages.get_or_make(key, lambda: _render_finding_page(slug, finding_id))
 
 
 def _release_number(given: str | None) -> int | None:
@@ -158,8 +152,7 @@ def _page_stamp_statement(numbered: bool):
         *discussion_stamp_columns(Survey.id, bindparam("finding")), numbered=numbered)
 
 
-PAGES_KEPT = 256
-_pages: OrderedDict = OrderedDict()
+_pages = bounded_cache("finding pages for visitors", 256)
 
 
 def _render_finding_page(slug, finding_id):
@@ -257,19 +250,14 @@ def findings_api(slug):
     if row[1] is None:
         raise ApiError(404, "not_found", "No such release of this survey.")
     stamp = (row[1], row[2].isoformat())
-    key = (str(db.engine.url), *stamp)
-    body = _api_bodies.get(key)
-    if body is None:  # releases never change, so their JSON is made once per process
-        body = json.dumps(release_document(db.session.get(Release, stamp[0])),
-                          separators=(",", ":"), sort_keys=True).encode()
-        _api_bodies[key] = body
-        while len(_api_bodies) > API_BODIES_KEPT:
-            _api_bodies.popitem(last=False)
+    # Releases never change, so their JSON is made once per process.
+    body = _api_bodies.get_or_make((database_key(), *stamp), lambda: json.dumps(
+        release_document(db.session.get(Release, stamp[0])),
+        separators=(",", ":"), sort_keys=True).encode())
     return Response(body, mimetype="application/json")
 
 
-API_BODIES_KEPT = 64
-_api_bodies: OrderedDict = OrderedDict()
+_api_bodies = bounded_cache("release documents", 64)
 
 
 def latest_findings(limit: int = 6) -> list[tuple]:

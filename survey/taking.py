@@ -19,6 +19,7 @@ from survey.definition.answers import (
     visible_pages,
 )
 from survey.extensions import limiter
+from survey.fieldnames import TEMPLATE_HELPERS, field_of_answer
 from survey.forms import answers_from_form, build_page_form
 from survey.guards import survey_or_404
 from survey.i18n import survey_language
@@ -37,6 +38,7 @@ from survey.surveys import definition_of, newest_definition, newest_version
 
 bp = Blueprint("taking", __name__, url_prefix="/s")
 bp.after_app_request(set_respondent_cookie)
+bp.record_once(lambda state: state.app.jinja_env.globals.update(TEMPLATE_HELPERS))
 
 ACTIONS = ("next", "back", "save")
 
@@ -158,8 +160,7 @@ def answer_page(slug):
 
 def _show_errors(form, errors):
     for key, message in errors.items():
-        name = key.replace(".other", "__other")
-        field = form._fields.get(name)
+        field = form._fields.get(field_of_answer(key))
         if field is not None:
             field.errors = [message]
         else:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
+from survey.caches import clear_all
 from survey.extensions import db
 from survey.models import Role
 from survey.surveys import load_survey_file, store_definition
@@ -88,7 +89,8 @@ def app_config():
 
 @pytest.fixture
 def app(database_uri, app_config, tmp_path):
-    """The app on its own fresh database."""
+    """The app on its own fresh database, with nothing kept from an earlier test."""
+    clear_all()
     application = create_app(_config(database_uri, **app_config))
     application.instance_path = str(tmp_path)
     # Each request in a context of its own, as in production: nothing carries over
