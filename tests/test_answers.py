@@ -10,7 +10,7 @@ from survey.definition.answers import (
     visible_pages,
     visible_questions,
 )
-from tests.factories import COMPLETE_ANSWERS, question_in, survey_document
+from tests.helpers.factories import COMPLETE_ANSWERS, question_in, survey_document
 
 
 @pytest.fixture(autouse=True)

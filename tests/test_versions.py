@@ -19,7 +19,7 @@ from survey.surveys import (
     store_definition,
     survey_summaries,
 )
-from tests.factories import COMPLETE_ANSWERS, question_in, survey_document
+from tests.helpers.factories import COMPLETE_ANSWERS, question_in, survey_document
 
 SLUG = "test-survey"
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 from survey.discussion.comments import post_comment
 from survey.models import Role
 from survey.surveys import find_survey
-from tests.conftest import PASSWORD
-from tests.discussion_support import (
+from tests.helpers.accounts import PASSWORD
+from tests.helpers.discussion import (
     FINDING,
     PAGE,
     SLUG,

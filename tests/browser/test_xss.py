@@ -16,7 +16,7 @@ from survey.discussion.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from survey.models import Role
 from survey.surveys import find_survey
 from tests.browser.conftest import TIMEOUT_MS
-from tests.discussion_support import (
+from tests.helpers.discussion import (
     FINDING,
     PAGE,
     SLUG,

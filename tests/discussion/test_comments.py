@@ -21,7 +21,7 @@ from survey.discussion.moderation import moderate_comment, review_queue, set_ban
 from survey.extensions import db
 from survey.models import Role, utcnow
 from survey.surveys import find_survey
-from tests.discussion_support import (
+from tests.helpers.discussion import (
     FINDING,
     PAGE,
     SLUG,

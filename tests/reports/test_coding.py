@@ -19,7 +19,7 @@ from survey.definition.records import HEADER, coded_response, layout_digest
 from survey.extensions import db
 from survey.models import Response
 from survey.surveys import definition_of, find_survey, newest_version
-from tests.reports.releasing import add_answer_sets, add_demo_responses
+from tests.helpers.releasing import add_answer_sets, add_demo_responses
 
 ARTICLE = "xing-linkedin"
 

@@ -20,8 +20,7 @@ from survey.definition import parse_definition
 from survey.extensions import db
 from survey.models import Response, User
 from survey.surveys import find_survey, store_definition
-from tests.factories import survey_document
-from tests.reports.exports import (
+from tests.helpers.exports import (
     ANSWERS,
     DOCUMENT,
     FORMATS,
@@ -34,6 +33,7 @@ from tests.reports.exports import (
     sorted_rows,
     store_responses,
 )
+from tests.helpers.factories import survey_document
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 

@@ -24,8 +24,8 @@ from reports.findings import (
 from survey.definition import load_definition_file, parse_definition
 from survey.definition.columns import frame_columns, part_column
 from survey.definition.model import Finding
-from tests.factories import survey_document
-from tests.reports.frames import random_frame
+from tests.helpers.factories import survey_document
+from tests.helpers.frames import random_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"

@@ -18,7 +18,7 @@ from survey.definition.columns import META_COLUMNS, finding_columns
 from survey.extensions import db
 from survey.models import Response
 from survey.surveys import find_survey
-from tests.factories import BASE, COMPLETE_ANSWERS
+from tests.helpers.factories import BASE, COMPLETE_ANSWERS
 
 SLUG = "test-survey"
 

@@ -9,13 +9,7 @@ from reports.releases import ReleaseError
 from survey.extensions import db
 from survey.models import Role
 from survey.surveys import find_survey
-from tests.reports.releasing import (
-    add_answer_sets,
-    answer_set,
-    balanced,
-    memoize_charts,
-    publish,
-)
+from tests.helpers.releasing import add_answer_sets, answer_set, balanced, memoize_charts, publish
 
 SLUG = "test-survey"
 

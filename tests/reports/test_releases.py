@@ -16,7 +16,8 @@ from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.extensions import db
 from survey.models import Role
 from survey.surveys import definition_of, find_survey, newest_version
-from tests.reports.releasing import (
+from tests.helpers.database import assert_database_refuses
+from tests.helpers.releasing import (
     add_answer_sets,
     add_demo_responses,
     answer_set,
@@ -26,7 +27,6 @@ from tests.reports.releasing import (
     page_table,
     publish,
 )
-from tests.support import assert_database_refuses
 
 ARTICLE = "xing-linkedin"
 SMALL = "test-survey"

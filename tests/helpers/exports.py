@@ -17,7 +17,7 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Response
 from survey.surveys import find_survey, newest_version
-from tests.factories import BASE
+from tests.helpers.factories import BASE
 
 SLUG = "test-survey"
 FORMATS = ("csv", "jsonl", "parquet", "xlsx", "sav")
