@@ -1,4 +1,6 @@
 # Resonanz: `make run` serves on http://127.0.0.1:5000, `make test` runs the whole suite.
+# `make run` is the production server: gunicorn with request-buffering workers
+# (survey/serving.py: 2 workers x 4 threads; RESONANZ_WORKERS, RESONANZ_THREADS).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -39,7 +41,7 @@ instance/config.py:
 run: $(VENV)/.installed translations instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) survey load survey/definitions/*.yaml
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
+	$(BIN)/gunicorn -c python:survey.serving --bind $(HOST):$(PORT) "app:create_app()"
 
 dev: $(VENV)/.installed translations instance/config.py
 	$(FLASK) db upgrade
