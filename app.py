@@ -29,19 +29,25 @@ def create_app(config=None):
         accounts,
         admin,
         api,
+        backups,
         cli,
         database,
         errors,
         guards,
+        health,
         i18n,
         main,
+        ratelimits,
         security,
+        sessions,
         taking,
     )
     from survey.discussion import moderation_views
     from survey.discussion import views as discussion
     from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    database.configure_engine(app)
+    ratelimits.configure_storage(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"),
@@ -54,19 +60,20 @@ def create_app(config=None):
     errors.init_app(app)
     guards.init_app(app)
     security.init_app(app)
-    accounts.init_app(app)
+    sessions.init_app(app)
     discussion.init_app(app)
     findings.init_app(app)
     exports_web.init_app(app)
 
     # The site's map: every blueprint, here and nowhere else.
-    for blueprint in (main.bp, taking.bp, accounts.bp, api.bp, discussion.bp,
+    for blueprint in (health.bp, main.bp, taking.bp, accounts.bp, api.bp, discussion.bp,
                       moderation_views.bp, findings.bp, findings.api_bp,
                       discussion_views.bp, exports_web.bp, admin.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
 
     for command in (cli.survey_cli, cli.user_cli, reports_cli.demo_data_command,
-                    reports_cli.release_cli, reports_cli.export_command):
+                    reports_cli.release_cli, reports_cli.export_command,
+                    backups.backup_command, backups.restore_command):
         app.cli.add_command(command)
     return app

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -74,7 +75,7 @@ def add_arguments(parser) -> None:
 
 def _environment(database: Path) -> dict[str, str]:
     return {**os.environ,
-            "RESONANZ_SECRET_KEY": "bench",
+            "RESONANZ_SECRET_KEY": secrets.token_hex(32),
             "RESONANZ_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "RESONANZ_RATELIMIT_ENABLED": "false"}
 

@@ -86,7 +86,11 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    from survey.database import migration_lock
+
+    # One upgrade at a time across hosts (an advisory lock on PostgreSQL, a file lock
+    # beside an SQLite database): every host may run `flask db upgrade` as it starts.
+    with connectable.connect() as connection, migration_lock(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

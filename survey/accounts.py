@@ -3,24 +3,17 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from survey.extensions import db, limiter, login_manager
+from survey.extensions import limiter
 from survey.forms import LoginForm, RegistrationForm
-from survey.models import Role, User
-from survey.users import AccountError, authenticate, create_user
+from survey.limitkeys import login_account_key
+from survey.models import Role
+from survey.sessions import end_session, start_session
+from survey.users import AccountError, authenticate, end_all_sessions
+from survey.users import register as register_account
 
 bp = Blueprint("accounts", __name__)
 
@@ -52,28 +45,29 @@ def _login_limit():
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def _login_account_limit():
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
 def _register_limit():
     return current_app.config["RATELIMIT_REGISTER"]
 
 
-def _start_session(user: User, remember: bool = False) -> None:
-    """Log in with a fresh session, so that nothing from before login carries over."""
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
-    login_user(user, remember=remember)
+def _failed_login(response) -> bool:
+    return response.status_code != 302
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=login_account_key,
+               deduct_when=_failed_login)
 def login():
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            _start_session(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(next_url or url_for("main.index"))
         form.password.errors.append(_("Email or password is wrong."))
@@ -84,41 +78,34 @@ def login():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
+    """Register. The answer is the same whether or not the address had an account."""
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = create_user(form.email.data, form.password.data,
-                               display_name=form.display_name.data)
+            register_account(form.email.data, form.password.data,
+                             display_name=form.display_name.data)
         except AccountError as error:
             messages = {
                 "display_name": _("This name is taken; please choose another."),
-                "password": _("Use 10 to 200 characters."),
+                "password": _("This password is too common or too short: use at least "
+                              "10 characters that are not a well-known password."),
             }
             field = form[error.field] if error.field in messages else form.email
             field.errors.append(messages.get(error.field,
-                                             _("An account with this email exists already.")))
+                                             _("Please enter a valid email address.")))
         else:
-            _start_session(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(url_for("main.index"))
+            flash(_("Thank you. If this address had no account yet, it has one now: log in "
+                    "with it and your password. If it had one already, its password has not "
+                    "changed."), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    session.clear()
+    """Log out everywhere: every session and remember cookie of the account ends."""
+    end_all_sessions(current_user._get_current_object())
+    end_session()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
-
-
-def init_app(app):
-    """Configure Flask-Login for this app."""
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = None
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None

@@ -1,11 +1,23 @@
 """Database models. Responses and participations are kept apart by design (see DESIGN.md)."""
 
 import enum
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -44,6 +56,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+def new_session_token() -> str:
+    """A random token that every session and remember cookie of an account must carry."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -55,6 +72,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     display_name: Mapped[str | None] = mapped_column(String(40), unique=True)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sessions and remember cookies carry it (see get_id); a new one ends them all at once.
+    # Random, no time: it tells nothing of when or where anyone signed in.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the account and its session token, so a new token logs out."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_banned(self) -> bool:
@@ -139,5 +163,19 @@ class Draft(db.Model):
     survey_version: Mapped[SurveyVersion] = relationship()
 
 
-__all__ = ["Draft", "Participation", "Response", "Role", "Survey", "SurveyVersion",
-           "User", "utcnow"]
+class RateLimitCounter(db.Model):
+    """A fixed-window counter of the rate limiter's database storage (survey.ratelimits).
+
+    The key holds a keyed hash of the address or account, never either itself; rows
+    are deleted once their window has passed. On PostgreSQL the table is UNLOGGED: it
+    leaves no trail in the write-ahead log next to the responses, and is emptied by a
+    crash, which only forgets some counts. On SQLite it lives in a file of its own.
+    """
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+__all__ = ["Draft", "Participation", "RateLimitCounter", "Response", "Role", "Survey",
+           "SurveyVersion", "User", "new_session_token", "utcnow"]

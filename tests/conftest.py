@@ -14,12 +14,12 @@ from survey.surveys import load_survey_file, store_definition
 from survey.users import create_user
 from tests.helpers.accounts import PASSWORD, log_in
 from tests.helpers.clients import IsolatedClient
-from tests.helpers.database import DATABASE_URI, ON_POSTGRES
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES, SECRET_KEY
 from tests.helpers.factories import ARTICLE_SURVEY, survey_document
 
 
 def _config(uri: str, **extra) -> dict:
-    return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": uri,
+    return {"TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": uri,
             "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
             "SURVEY_CACHE_SECONDS": 0, **extra}
 

@@ -122,7 +122,7 @@ def test_login_with_the_form_token_succeeds(client, make_user):
     user = make_user()
     response = post_login(client, user.email)
     assert response.status_code == 302
-    assert session_user(client) == str(user.id)
+    assert session_user(client) == user.get_id()
 
 
 def test_api_needs_no_csrf_token(client, make_survey):
@@ -252,7 +252,7 @@ def test_logout_is_post_only(client, make_user):
     post_login(client, user.email)
     response = client.get("/logout")
     assert response.status_code == 405
-    assert session_user(client) == str(user.id)
+    assert session_user(client) == user.get_id()
 
     token = input_values(client.get("/").get_data(as_text=True))["csrf_token"]
     response = client.post("/logout", data={"csrf_token": token})

@@ -47,7 +47,7 @@ ACTION_NAMES = {
 
 def member_key() -> str:
     """The rate-limit key of the member signed in."""
-    return f"member:{current_user.get_id()}"
+    return f"member:{current_user.id}"
 
 
 def comment_limit() -> str:
