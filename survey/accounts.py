@@ -54,7 +54,8 @@ def _register_limit():
 
 
 def _failed_login(response) -> bool:
-    return response.status_code != 302
+    """A wrong email or password (a page again, 422): what the per-account limit counts."""
+    return response.status_code == 422
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from survey.definition import DefinitionError
 from survey.models import Role
 from survey.surveys import load_survey_file, survey_summaries
-from survey.users import AccountError, create_user
+from survey.users import AccountError, create_user, end_all_sessions, find_user_by_email
 
 survey_cli = AppGroup("survey", help="Load and list surveys.")
 user_cli = AppGroup("user", help="Manage accounts.")
@@ -67,3 +67,15 @@ def create_user_command(email, role, password_stdin):
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {user.role.value} {user.email}")
+
+
+@user_cli.command("sign-out")
+@click.option("--email", required=True)
+def sign_out_command(email):
+    """Sign an account out everywhere: every session and remember cookie ends."""
+    user = find_user_by_email(email)
+    if user is None:
+        click.echo(f"error: there is no account {email!r}", err=True)
+        sys.exit(1)
+    end_all_sessions(user)
+    click.echo(f"signed {user.email} out everywhere")

@@ -4,7 +4,7 @@ import math
 from collections import Counter
 
 MIN_SECRET_KEY_BYTES = 32
-MIN_SECRET_KEY_BITS = 128  # of estimated entropy: refuses "x" * 40 and other patterns
+MIN_SECRET_KEY_BITS = 130  # estimated (see below): refuses "x" * 40 and short repeated patterns
 
 
 class Defaults:

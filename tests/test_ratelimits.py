@@ -163,3 +163,80 @@ def test_api_submissions_are_limited_with_a_json_error(app, make_survey):
     assert 0 < int(response.headers["Retry-After"]) <= 60
     # Reading stays possible.
     assert client.get("/api/v1/surveys/test-survey").status_code == 200
+
+
+# -- logins per account, from any address ---------------------------------------------------
+
+
+@pytest.mark.parametrize("app_config", [{
+    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "100 per minute", "RATELIMIT_LOGIN_ACCOUNT": "4 per minute"}])
+def test_failed_logins_are_limited_per_account_from_any_address(app):
+    user = make_member("target@example.org")
+    other = make_member("bystander@example.org")
+    addresses = [f"198.51.100.{n}" for n in range(1, 6)]
+    for number, address in enumerate(addresses[:4]):
+        client = isolated_client(app)
+        client.environ_base["REMOTE_ADDR"] = address
+        assert post_login(client, user.email, f"guess number {number}").status_code == 422
+    # A fifth address, and the right password: refused now, for this account only.
+    client = isolated_client(app)
+    client.environ_base["REMOTE_ADDR"] = addresses[4]
+    assert_limited_page(post_login(client, user.email))
+    assert_limited_page(post_login(client, user.email.upper()))  # the same account
+    assert post_login(client, other.email).status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{
+    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "100 per minute", "RATELIMIT_LOGIN_ACCOUNT": "2 per minute"}])
+def test_successful_logins_do_not_count_against_the_account(app):
+    user = make_member("often@example.org")
+    for _ in range(4):
+        assert post_login(isolated_client(app), user.email).status_code == 302
+
+
+# -- keys, proxies --------------------------------------------------------------------------
+
+
+def stored_keys() -> list[str]:
+    return list(limiter.storage.storage)  # memory storage: key -> count
+
+
+def test_limit_keys_hold_no_address_and_no_email(app, make_survey):
+    make_survey()
+    user = make_member("private@example.org")
+    client = isolated_client(app)
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.77"
+    post_login(client, user.email, "wrong password")
+    client.post("/api/v1/surveys/test-survey/responses",
+                json={"submission_id": "keys-submission-1", "answers": COMPLETE_ANSWERS})
+    keys = stored_keys()
+    assert keys, "something was counted"
+    assert not [k for k in keys if "203.0.113" in k or "private" in k or "@" in k]
+
+
+@pytest.mark.parametrize("app_config", [{
+    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "2 per minute", "PROXY_FIX_HOPS": 1}])
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(app):
+    def attempt(forwarded_for):
+        client = isolated_client(app)
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+        return post_login(client, "nobody@example.org", "wrong password")
+
+    assert [attempt("192.0.2.1").status_code for _ in range(2)] == [422, 422]
+    assert attempt("192.0.2.1").status_code == 429
+    assert attempt("192.0.2.2").status_code == 422  # another client behind the same proxy
+
+
+@pytest.mark.parametrize("app_config", [{
+    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "2 per minute"}])
+def test_without_trusted_proxies_forwarded_addresses_are_ignored(app):
+    outcomes = []
+    for number in range(3):
+        client = isolated_client(app)
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{number}"
+        outcomes.append(post_login(client, "nobody@example.org", "wrong").status_code)
+    assert outcomes == [422, 422, 429]  # one client, whatever it claims
