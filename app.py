@@ -1,5 +1,6 @@
 """Application factory: configuration, extensions, blueprints and CLI."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -7,7 +8,10 @@ from flask import Flask
 
 def create_app(config=None):
     """Build the Resonanz app; `config` (a mapping) overrides everything else."""
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder (config.py, the SQLite database, frames, exports) may live outside
+    # the code, e.g. /var/lib/resonanz: RESONANZ_INSTANCE_PATH.
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("RESONANZ_INSTANCE_PATH") or None)
     from survey.config import Defaults, check_production_config
 
     app.config.from_object(Defaults)
@@ -37,6 +41,7 @@ def create_app(config=None):
         health,
         i18n,
         main,
+        outages,
         ratelimits,
         security,
         sessions,
@@ -58,6 +63,7 @@ def create_app(config=None):
     limiter.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    outages.init_app(app)
     guards.init_app(app)
     security.init_app(app)
     sessions.init_app(app)

@@ -19,7 +19,6 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
-from survey.outages import DATABASE, DATABASE_WRITES, DISK, incidents
 
 _IMMEDIATE = "resonanz_immediate"
 # pg_advisory_lock key of `flask db upgrade`: one host migrates, the others wait and find
@@ -41,7 +40,6 @@ def init_app(app):
     """Tune SQLite connections of this app's engine; other databases are left alone."""
     with app.app_context():
         engine = db.engine
-    app.after_request(_note_recovery)
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -95,15 +93,6 @@ def write_transaction() -> Iterator[None]:
     finally:
         if serialize:
             _sqlite_writers.release()
-
-
-def _note_recovery(response):
-    """after_request: a request that worked ends this process's database outages."""
-    if incidents.ongoing() and response.status_code < 500:
-        incidents.recovered(DATABASE)
-        if g.get("wrote"):
-            incidents.recovered(DATABASE_WRITES, DISK)
-    return response
 
 
 @contextmanager

@@ -10,8 +10,11 @@ import logging
 import threading
 import time
 
+from flask import g
 from limits.errors import StorageError
 from sqlalchemy import exc as sa_exc
+
+from survey.extensions import limiter
 
 log = logging.getLogger("resonanz.outages")
 
@@ -61,9 +64,9 @@ def _kind_of(error: BaseException) -> str | None:
 
 def summary(error: BaseException) -> str:
     """The driver's first line of the error: no SQL, no parameters."""
-    inner = getattr(error, "orig", None) or getattr(error, "__cause__", None) or error
     if isinstance(error, StorageError):
-        inner = error.storage_error
+        error = error.storage_error
+    inner = getattr(error, "orig", None) or error
     lines = str(inner).strip().splitlines()
     return f"{type(inner).__name__}: {lines[0][:200] if lines else ''}".rstrip(": ")
 
@@ -102,3 +105,19 @@ class Incidents:
 
 
 incidents = Incidents()
+
+
+def note_recovery(response):
+    """after_request: a request that worked ends this process's outages of what it used."""
+    if incidents.ongoing() and response.status_code < 500:
+        incidents.recovered(DATABASE)
+        if g.get("wrote"):
+            incidents.recovered(DATABASE_WRITES, DISK)
+        if limiter.current_limits:
+            incidents.recovered(LIMIT_STORAGE)
+    return response
+
+
+def init_app(app):
+    """Log the end of outages."""
+    app.after_request(note_recovery)

@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from app import create_app
 from survey.extensions import db
-from survey.outages import DATABASE, incidents
+from survey.outages import DATABASE, DATABASE_WRITES, incidents
 from tests.helpers.clients import isolated_client
 from tests.helpers.database import ON_POSTGRES, SECRET_KEY
+from tests.helpers.factories import COMPLETE_ANSWERS
 
 
 def closed_port() -> int:
@@ -74,6 +75,31 @@ def test_health_answers_while_readiness_names_the_database(unreachable_app):
     assert ready.headers["Retry-After"] == "10"
     checks = ready.get_json()["checks"]
     assert checks["database"] != "ok" and checks["storage"] == "ok"
+
+
+def test_a_read_only_database_still_serves_reading_and_answers_503_to_writing(
+        app, make_survey, database_uri, tmp_path, caplog):
+    if ON_POSTGRES:
+        pytest.skip("SQLite only: PostgreSQL's read-only mode is default_transaction_read_only")
+    make_survey()
+    path = database_uri.removeprefix("sqlite:///")
+    read_only = create_app({
+        "TESTING": True, "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": "memory://",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true"})
+    read_only.instance_path = str(tmp_path)
+    caplog.set_level(logging.INFO)
+    client = isolated_client(read_only)
+    assert client.get("/api/v1/surveys/test-survey").status_code == 200
+    for number in range(3):
+        reply = client.post("/api/v1/surveys/test-survey/responses", json={
+            "submission_id": f"read-only-{number}-abcdef", "answers": COMPLETE_ANSWERS})
+        assert reply.status_code == 503 and int(reply.headers["Retry-After"]) > 0
+    assert client.get("/").status_code == 200
+    lines = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("database writes unavailable (")
+    with read_only.app_context():
+        db.engine.dispose()
+    incidents.recovered(DATABASE_WRITES)
 
 
 def test_recovery_is_logged_once(app, caplog):

@@ -378,7 +378,8 @@ def test_cli_creates_an_admin(app):
     ("not-an-email", "a long enough password", "not a valid email"),
     ("member@example.org", "a long enough password", "exists already"),
     ("MEMBER@example.org", "a long enough password", "exists already"),
-], ids=["short-password", "common-digits", "common-word", "bad-email", "existing-email", "existing-email-other-case"])
+], ids=["short-password", "common-digits", "common-word", "bad-email", "existing-email",
+        "existing-email-other-case"])
 def test_cli_refuses_bad_accounts_with_one_line(app, make_user, email, password, message):
     make_user("member@example.org")
     db.session.rollback()

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -55,8 +56,10 @@ class MakeRun:
     def __init__(self, tmp: Path, database_uri: str, workers: int = 2, **settings: str):
         self.tmp, self.database_uri = tmp, database_uri
         self.log = tmp / f"server-{id(self)}.log"
+        self.instance = tmp / "instance"
         self.env = {**os.environ, "HOME": str(tmp), "XDG_RUNTIME_DIR": str(tmp),
                     "RESONANZ_SECRET_KEY": SECRET_KEY,
+                    "RESONANZ_INSTANCE_PATH": str(self.instance),
                     "RESONANZ_SQLALCHEMY_DATABASE_URI": database_uri,
                     "RESONANZ_WORKERS": str(workers), **settings}
         self.env.pop("MAKEFLAGS", None)
@@ -172,12 +175,14 @@ class PrivatePostgres:
     """A PostgreSQL cluster of this test's own (initdb in a temporary folder, run as the
     postgres user), on a free port: the test may stop and start it."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self):
         versions = sorted(PG_BIN.glob("*/bin/initdb")) if PG_BIN.exists() else []
         require(bool(versions) and shutil.which("runuser") is not None,
                 "PostgreSQL's initdb and runuser")
         self.bin = versions[-1].parent
-        self.data = tmp / "pgdata"
+        # Not under pytest's temporary folder: the postgres user could not enter it.
+        self.folder = Path(tempfile.mkdtemp(prefix="resonanz-pg-"))
+        self.data = self.folder / "data"
         self.port = free_port()
         self.uri = f"postgresql+psycopg://postgres@{HOST}:{self.port}/postgres"
 
@@ -186,9 +191,9 @@ class PrivatePostgres:
                               capture_output=True, text=True, timeout=120)
 
     def __enter__(self) -> "PrivatePostgres":
+        self.folder.chmod(0o755)
         self.data.mkdir()
         shutil.chown(self.data, "postgres", "postgres")
-        self.data.parent.chmod(0o755)
         self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust",
                           "-U", "postgres", "--no-sync")
         self.start()
@@ -196,6 +201,7 @@ class PrivatePostgres:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def start(self) -> None:
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
