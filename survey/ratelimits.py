@@ -110,6 +110,10 @@ class DatabaseStorage(Storage):
         with self._begin() as connection:
             return connection.execute(_COUNTERS.delete()).rowcount
 
+    def close(self) -> None:
+        """Close the storage's database connections."""
+        self._engine.dispose()
+
     def clear(self, key: str) -> None:
         with self._begin() as connection:
             connection.execute(_COUNTERS.delete().where(_COUNTERS.c.key == key))

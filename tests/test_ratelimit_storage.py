@@ -59,6 +59,8 @@ def test_two_storages_on_one_database_share_their_counts(app, tmp_path):
     second.clear("k")
     assert first.get("k") == 0
     assert first.check() and second.check()
+    first.close()
+    second.close()
 
 
 def test_the_counter_table_is_unlogged_on_postgres(app):
