@@ -14,7 +14,7 @@ from survey.surveys import load_survey_file, store_definition
 from survey.users import create_user
 from tests.helpers.accounts import PASSWORD, log_in
 from tests.helpers.clients import IsolatedClient
-from tests.helpers.database import DATABASE_URI, ON_POSTGRES, SECRET_KEY
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES, SECRET_KEY, new_postgres_database
 from tests.helpers.factories import ARTICLE_SURVEY, survey_document
 
 
@@ -34,14 +34,7 @@ def _migrate(uri: str) -> None:
 
 def _worker_database(worker: str) -> str:
     """A PostgreSQL database of this xdist worker's own, emptied and migrated."""
-    url = sa.make_url(DATABASE_URI)
-    name = f"{url.database}_{worker}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    uri = url.set(database=name).render_as_string(hide_password=False)
+    uri = new_postgres_database(f"{sa.make_url(DATABASE_URI).database}_{worker}")
     _migrate(uri)
     return uri
 

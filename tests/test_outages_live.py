@@ -92,7 +92,9 @@ def assert_limit_shared(first: MakeRun, second: MakeRun) -> None:
 def test_rate_limits_hold_across_processes_with_the_default_storage(tmp_path, worker_id):
     uri = server_database(tmp_path, worker_id, "limits")
     settings = {"RESONANZ_RATELIMIT_LOGIN": f"{LIMIT} per hour"}
-    with MakeRun(tmp_path, uri, **settings) as first, MakeRun(tmp_path, uri, **settings) as second:
+    # Two servers of one worker each: two processes, as two hosts (or two workers) would be.
+    with MakeRun(tmp_path, uri, workers=1, **settings) as first, \
+            MakeRun(tmp_path, uri, workers=1, **settings) as second:
         check_complete_answers(first)
         assert_limit_shared(first, second)
 
@@ -102,8 +104,8 @@ def test_rate_limits_hold_across_processes_on_redis_and_survive_its_outage(tmp_p
     with PrivateRedis(tmp_path) as redis:
         settings = {"RESONANZ_RATELIMIT_LOGIN": f"{LIMIT} per hour",
                     "RESONANZ_RATELIMIT_STORAGE_URI": redis.uri}
-        with MakeRun(tmp_path, uri, **settings) as first, \
-                MakeRun(tmp_path, uri, **settings) as second:
+        with MakeRun(tmp_path, uri, workers=1, **settings) as first, \
+                MakeRun(tmp_path, uri, workers=1, **settings) as second:
             assert_limit_shared(first, second)
             redis.stop()
             refused = login(first.port, "someone@example.org")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers.database import DATABASE_URI, ON_POSTGRES, SECRET_KEY
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES, SECRET_KEY, new_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -50,7 +50,18 @@ def wait_until(check, timeout: float = 60.0, interval: float = 0.1, what: str = 
     raise AssertionError(f"waited {timeout:.0f} s for {what}")
 
 
-class MakeRun:
+class Service:
+    """Started on entering a `with` block, stopped on leaving it."""
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+class MakeRun(Service):
     """`make run` on a free loopback port, with its own database; a context manager."""
 
     def __init__(self, tmp: Path, database_uri: str, workers: int = 2, **settings: str):
@@ -66,13 +77,6 @@ class MakeRun:
         self.workers = workers
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
-
-    def __enter__(self) -> "MakeRun":
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def start(self) -> None:
         with self.log.open("ab") as log:
@@ -161,14 +165,7 @@ def server_database(tmp: Path, worker_id: str, name: str = "srv") -> str:
     """A fresh database for a server of the test's own: a file, or a new PostgreSQL one."""
     if not ON_POSTGRES:
         return f"sqlite:///{tmp / f'{name}.sqlite3'}"
-    url = sa.make_url(DATABASE_URI)
-    database = f"{url.database}_{worker_id}_{name}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return url.set(database=database).render_as_string(hide_password=False)
+    return new_postgres_database(f"{sa.make_url(DATABASE_URI).database}_{worker_id}_{name}")
 
 
 class PrivatePostgres:
@@ -214,7 +211,7 @@ class PrivatePostgres:
                           "-w", "stop", check=False)
 
 
-class PrivateRedis:
+class PrivateRedis(Service):
     """A redis-server of this test's own, without persistence, on a free loopback port."""
 
     def __init__(self, tmp: Path):
@@ -223,13 +220,6 @@ class PrivateRedis:
         self.tmp, self.port = tmp, free_port()
         self.uri = f"redis://{HOST}:{self.port}/0"
         self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> "PrivateRedis":
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def start(self) -> None:
         self.process = subprocess.Popen(
