@@ -157,6 +157,15 @@ def survey_summaries() -> list[SurveySummary]:
     ]
 
 
+def set_survey_open(slug: str, is_open: bool) -> Survey | None:
+    """Open or close a survey for responses; None if there is no such survey."""
+    with write_transaction():
+        survey = find_survey(slug)
+        if survey is not None:
+            survey.is_open = is_open
+    return survey
+
+
 def open_surveys() -> list[Survey]:
     """Surveys that accept responses, by slug."""
     return list(db.session.scalars(select(Survey).where(Survey.is_open).order_by(Survey.slug)))

@@ -42,15 +42,8 @@ def act_on_comment(comment_id, action):
     if action not in COMMENT_ACTIONS:
         abort(404)
     comment = db.get_or_404(Comment, comment_id)
-    form = ModerationForm()
-    if not form.validate():
-        abort(400)
-    try:
-        moderate_comment(current_user, comment, action, form.reason.data, form.note.data)
-    except DiscussionError as error:
-        flash(message_for(error), "error")
-    else:
-        flash(_("Done: %(action)s.", action=ACTION_NAMES[action]()), "success")
+    _act(action, lambda reason, note: moderate_comment(current_user, comment, action, reason,
+                                                       note))
     return redirect(url_for("moderation.queue"))
 
 
@@ -70,16 +63,22 @@ def act_on_member(member_id, action):
     if action not in ("ban", "unban"):
         abort(404)
     member = db.get_or_404(User, member_id)
+    _act(action, lambda reason, note: set_ban(current_user, member, action == "ban", reason,
+                                              note))
+    return redirect(url_for("moderation.members"))
+
+
+def _act(action: str, act) -> None:
+    """Run a moderator's action with the reason and note posted, and say how it went."""
     form = ModerationForm()
     if not form.validate():
         abort(400)
     try:
-        set_ban(current_user, member, action == "ban", form.reason.data, form.note.data)
+        act(form.reason.data, form.note.data)
     except DiscussionError as error:
         flash(message_for(error), "error")
     else:
         flash(_("Done: %(action)s.", action=ACTION_NAMES[action]()), "success")
-    return redirect(url_for("moderation.members"))
 
 
 @bp.get("/log")
