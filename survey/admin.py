@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey.accounts import role_required
-from survey.models import Role
+from survey.extensions import db
+from survey.models import Role, User
 from survey.surveys import set_survey_open, survey_summaries
-from survey.users import AccountError, accounts, change_role
+from survey.users import AccountError, accounts, change_role, end_all_sessions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,4 +47,13 @@ def user_role(user_id):
         flash(_("You cannot change your own role."), "error")
         return redirect(url_for("admin.index"))
     flash(_("The role is changed."), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@admin_required
+def user_sign_out(user_id):
+    """End every session and remember cookie of an account (one's own included)."""
+    end_all_sessions(db.get_or_404(User, user_id))
+    flash(_("The account is signed out everywhere."), "success")
     return redirect(url_for("admin.index"))

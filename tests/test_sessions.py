@@ -242,3 +242,19 @@ def test_pages_for_visitors_are_not_marked_no_store(app, make_survey):
     response = isolated_client(app).get("/")
     assert response.status_code == 200
     assert response.headers.get("Cache-Control") != "no-store"
+
+
+def test_an_admin_signs_an_account_out_everywhere(app, make_user):
+    admin = make_user("admin@example.org", Role.ADMIN)
+    member = make_user()
+    members_browser, admins_browser = isolated_client(app), isolated_client(app)
+    remember_login(members_browser, member)
+    assert post_login(admins_browser, admin.email).status_code == 302
+    assert "Sign out everywhere" in admins_browser.get("/admin/").text
+    response = admins_browser.post(f"/admin/users/{member.id}/sign-out")
+    assert response.status_code == 302
+    assert not signed_in(members_browser)
+    assert signed_in(admins_browser)
+    assert admins_browser.post("/admin/users/999999/sign-out").status_code == 404
+    assert members_browser.post(f"/admin/users/{admin.id}/sign-out").status_code in (302, 403)
+    assert signed_in(admins_browser)  # a member cannot sign anyone out
