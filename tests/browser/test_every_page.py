@@ -3,6 +3,8 @@ desktop (1280×800), in German and English: nothing wider than the viewport, and
 finds no violation of any impact. A new route is swept as soon as it is registered; only
 the routes below that serve no page are left out, each with its reason."""
 
+import html
+import re
 from unittest import mock
 
 import pytest
@@ -30,6 +32,10 @@ PAGE_RULES = sorted((rule for rule in url_map_rules() if "GET" in rule.methods
                      and rule.endpoint not in NOT_PAGES and not rule.rule.startswith("/api/")),
                     key=lambda rule: rule.rule)
 AXE = Axe()
+# A rule's first address is visited as every role; its further ones (each kind of finding,
+# each page of the survey) differ in their content, not in what a role sees around it, so
+# they are visited as the roles with the least and the most in the header.
+VARIANT_ROLES = ("visitor", "admin")
 
 
 def test_the_sweep_covers_the_pages():
@@ -120,10 +126,12 @@ def visit(tab, url: str):
 @pytest.mark.parametrize("rule", PAGE_RULES, ids=lambda rule: rule.endpoint)
 def test_page_fits_and_passes_axe(site, rule, viewport, language):
     problems, reached = [], 0
-    for path in addresses(rule, site):
+    for number, path in enumerate(addresses(rule, site)):
         separator = "&" if "?" in path else "?"
         url = f"{site.url}{path}{separator}lang={language}"
         for role, tab in site.tabs.items():
+            if number and role not in VARIANT_ROLES:
+                continue
             tab.set_viewport_size(VIEWPORTS[viewport])
             if visit(tab, url) is None:
                 continue
@@ -131,3 +139,35 @@ def test_page_fits_and_passes_axe(site, rule, viewport, language):
             problems += [f"{role} {path}: {problem}" for problem in problems_of(tab, url)]
     assert reached, f"no role reaches {rule.rule}"
     assert not problems, "\n".join(problems)
+
+
+SVG_WIDTH = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"')
+FONT_SIZE = re.compile(r'font-size="([\d.]+)px"')
+SVG_TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_chart_text_is_readable_as_displayed(site, viewport, language):
+    """No chart text smaller than 10 px as shown on the screen (the SVG's own sizes scaled
+    by the width the browser gives it), and the figures on the bars are the table's."""
+    tab = site.tabs["visitor"]
+    tab.set_viewport_size(VIEWPORTS[viewport])
+    for kind, finding in site.findings.items():
+        tab.goto(f"{site.url}/findings/{site.slug}/{finding}?lang={language}")
+        image = tab.locator("figure.chart img")
+        image.evaluate("img => img.complete || new Promise(done => img.onload = done)")
+        shown = image.evaluate(
+            "img => ({source: img.currentSrc, width: img.getBoundingClientRect().width})")
+        svg = tab.request.get(shown["source"]).text()
+        drawn_width = float(SVG_WIDTH.search(svg).group(1))
+        smallest = min(float(size) for size in FONT_SIZE.findall(svg))
+        displayed = smallest * shown["width"] / drawn_width
+        assert displayed >= 10, (kind, viewport, shown, drawn_width, smallest)
+        texts = {html.unescape(text) for text in SVG_TEXT.findall(svg)}
+        if kind in ("distribution", "likert_summary", "ranking"):  # share or Borda score
+            figures = {cell.inner_text() for cell in
+                       tab.locator("table.data tbody td:nth-of-type(2)").all()} - {"–"}
+            assert figures and figures <= texts, (kind, figures, texts)
+            if language == "de" and kind != "ranking":
+                assert all(figure.endswith("\u00a0%") for figure in figures), figures
