@@ -59,10 +59,19 @@ def switch_language(code: str) -> bool:
     return True
 
 
+def _remember_chosen_language() -> None:
+    """?lang= is kept for the session even when the page answers with a redirect (a resume
+    link, for one), where no template ever asks for the language."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["lang"] = chosen
+
+
 def init_app(app):
     """Choose the language afresh for every request, and give templates the helpers."""
     # Flask-Babel caches the locale in `g`, which outlives a request where an app context
     # is reused (tests, CLI); each request must pick its own language.
     app.before_request(refresh)
+    app.before_request(_remember_chosen_language)
     app.jinja_env.globals.update(language_links=language_links, current_language=current_language,
                                  survey_language=survey_language, localize=localize)
