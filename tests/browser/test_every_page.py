@@ -8,12 +8,12 @@ import re
 from unittest import mock
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 import survey.users
 from tests.browser.conftest import TIMEOUT_MS, served
 from tests.helpers.accounts import PASSWORD
 from tests.helpers.discussion import CHEAP_HASHER
+from tests.helpers.looks import problems_of
 from tests.helpers.site import EMAILS, ROLES, build_site
 from tests.helpers.urlmap import rule_url, url_map_rules
 
@@ -31,7 +31,6 @@ NOT_PAGES = {
 PAGE_RULES = sorted((rule for rule in url_map_rules() if "GET" in rule.methods
                      and rule.endpoint not in NOT_PAGES and not rule.rule.startswith("/api/")),
                     key=lambda rule: rule.rule)
-AXE = Axe()
 # A rule's first address is visited as every role; its further ones (each kind of finding,
 # each page of the survey) differ in their content, not in what a role sees around it, so
 # they are visited as the roles with the least and the most in the header.
@@ -88,29 +87,6 @@ def site(module_app, browser):
             context.close()
 
 
-OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const wider = [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > width + 0.5
-                 && !e.closest('.table-scroll') && getComputedStyle(e).position !== 'absolute')
-    .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
-                           + ' ' + (e.textContent || '').trim().slice(0, 40));
-  return {scroll: document.documentElement.scrollWidth, width, wider};
-}"""
-
-
-def problems_of(tab, url: str) -> list[str]:
-    """What is wrong with the page at `url` in `tab`: overflow and axe's violations."""
-    found = []
-    size = tab.evaluate(OVERFLOW)
-    if size["scroll"] > size["width"]:
-        found.append(f"{size['scroll']} px wide in {size['width']} px: {size['wider']}")
-    for violation in AXE.run(tab).response["violations"]:
-        nodes = [" ".join(node["target"]) for node in violation["nodes"][:3]]
-        found.append(f"axe {violation['id']} ({violation['impact']}): {nodes}")
-    return found
-
-
 def visit(tab, url: str):
     """Open `url`; the response, or None when the role cannot reach it (sent to log in,
     or refused)."""
@@ -136,7 +112,7 @@ def test_page_fits_and_passes_axe(site, rule, viewport, language):
             if visit(tab, url) is None:
                 continue
             reached += 1
-            problems += [f"{role} {path}: {problem}" for problem in problems_of(tab, url)]
+            problems += [f"{role} {path}: {problem}" for problem in problems_of(tab)]
     assert reached, f"no role reaches {rule.rule}"
     assert not problems, "\n".join(problems)
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from survey.models import Role
 from tests.helpers.accounts import PASSWORD
 from tests.helpers.discussion import PAGE, cheap_passwords, make_member, publish_demo_release
+from tests.helpers.looks import problems_of
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +94,23 @@ def test_a_refused_comment_comes_back_with_its_text(page, live_url, member):
     expect(summary).to_contain_text("Please keep it to 5000 characters")
     expect(summary.get_by_role("link")).to_have_attribute("href", "#body")
     expect(box).to_be_in_viewport()  # the page opens at the form, not at its top
+    assert problems_of(page) == []  # the refused page too: no overflow, nothing for axe
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_refused_survey_page_says_what_to_fix_next_to_each_answer(open_tab, live_url,
+                                                                    make_survey, width):
+    make_survey()
+    page = open_tab()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_url}/s/test-survey?lang=de")
+    page.locator("input[name=networks][value=xing]").check()
+    page.locator("main button[name=action][value=next]").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Bitte setzen Sie das Häkchen")
+    expect(page.locator("#consent")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("input[name=networks][value=xing]")).to_be_checked()  # kept
+    assert problems_of(page) == []
 
 
 def test_errors_and_successes_differ_in_role_and_look(page, live_url, app, monkeypatch):
