@@ -3,10 +3,12 @@
 import functools
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from survey.database import write_transaction
@@ -61,6 +63,44 @@ def store_definition(definition: SurveyDefinition, source_name: str) -> LoadResu
             definition=definition.model_dump(mode="json", by_alias=True),
         ))
     return LoadResult(definition.slug, number, created=True)
+
+
+class SurveyExists(ValueError):
+    """A new survey was to be stored under a slug that is taken."""
+
+
+def create_survey(definition: SurveyDefinition, source_name: str, *,
+                  is_open: bool = False) -> LoadResult:
+    """Store a definition as the first version of a new survey (closed unless said otherwise)."""
+    taken = SurveyExists(f"a survey {definition.slug!r} exists already; choose another slug")
+    try:
+        with write_transaction():
+            if db.session.scalar(select(Survey.id).where(Survey.slug == definition.slug)):
+                raise taken
+            survey = Survey(slug=definition.slug, is_open=is_open)
+            db.session.add(survey)
+            db.session.add(SurveyVersion(
+                survey=survey, number=1, content_hash=content_hash(definition),
+                source_name=source_name[:300],
+                definition=definition.model_dump(mode="json", by_alias=True)))
+    except IntegrityError:  # the same slug stored at the same moment (PostgreSQL)
+        raise taken from None
+    return LoadResult(definition.slug, 1, created=True)
+
+
+def set_survey_open(slug: str, is_open: bool) -> bool:
+    """Open or close a survey for responses; False if there is no such survey."""
+    with write_transaction():
+        survey = db.session.scalar(select(Survey).where(Survey.slug == slug))
+        if survey is None:
+            return False
+        survey.is_open = is_open
+    return True
+
+
+def accepts_responses(is_open: bool, definition: SurveyDefinition) -> bool:
+    """Whether a survey takes answers now: open, and within its dates where it has them."""
+    return is_open and definition.is_within_dates(datetime.now(UTC))
 
 
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
