@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 
 from survey.i18n import survey_language
-from survey.surveys import current_version, definition_of, open_surveys
+from survey.surveys import current_version, definition_of, surveys_taking_answers
 
 bp = Blueprint("main", __name__)
 
@@ -12,7 +12,7 @@ bp = Blueprint("main", __name__)
 def index():
     """The article's questions and the open surveys."""
     surveys = []
-    for survey in open_surveys():
+    for survey in surveys_taking_answers():
         definition = definition_of(current_version(survey))
         surveys.append((survey, definition, survey_language(definition)))
     return render_template("main/index.html", surveys=surveys)

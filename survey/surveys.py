@@ -207,5 +207,11 @@ def survey_summaries() -> list[SurveySummary]:
 
 
 def open_surveys() -> list[Survey]:
-    """Surveys that accept responses, by slug."""
+    """Surveys that are open (whatever their dates), by slug."""
     return list(db.session.scalars(select(Survey).where(Survey.is_open).order_by(Survey.slug)))
+
+
+def surveys_taking_answers() -> list[Survey]:
+    """Open surveys within their dates: those a respondent can answer now, by slug."""
+    return [survey for survey in open_surveys() if survey.versions
+            and accepts_responses(True, definition_of(current_version(survey)))]

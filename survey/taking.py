@@ -21,6 +21,8 @@ from survey.definition.answers import (
 from survey.extensions import limiter
 from survey.forms import answers_from_form, build_page_form
 from survey.i18n import survey_language
+from survey.models import utcnow
+from survey.ordering import arrange, page_orders
 from survey.respondents import respondent_keys, set_respondent_cookie
 from survey.responses import (
     AlreadyAnswered,
@@ -32,7 +34,7 @@ from survey.responses import (
     submit_response,
     was_submitted,
 )
-from survey.surveys import current_version, definition_of, get_survey
+from survey.surveys import accepts_responses, current_version, definition_of, get_survey
 
 bp = Blueprint("taking", __name__, url_prefix="/s")
 bp.after_app_request(set_respondent_cookie)
@@ -47,11 +49,15 @@ def _survey_or_404(slug):
     return survey
 
 
+def _takes_answers(survey):
+    return accepts_responses(survey.is_open, definition_of(current_version(survey)))
+
+
 def _notice(template, survey, status=200):
     """A short page about a survey (thanks, already answered, closed, bad link)."""
     definition = definition_of(current_version(survey))
     return render_template(f"taking/{template}.html", survey=survey, definition=definition,
-                           language=survey_language(definition)), status
+                           language=survey_language(definition), now=utcnow()), status
 
 
 def _draft_token(slug):
@@ -73,12 +79,14 @@ def _answers_before(definition, page, answers):
     return {k: v for k, v in answers.items() if k.split(".")[0] in earlier}
 
 
-def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None):
+def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None,
+                 orders=None):
     pages = visible_pages(definition, answers)
     language = survey_language(definition)
     return render_template(
         "taking/page.html", survey=survey, version=version, definition=definition, page=page,
         earlier_answers=_answers_before(definition, page, answers), matrix_rows=matrix_rows,
+        orders=orders or {}, arrange=arrange,
         questions=shown_on_page(definition, page, answers), form=form, language=language,
         page_number=pages.index(page) + 1, page_count=len(pages), is_first=pages[0] == page,
         is_last=pages[-1] == page, saved_token=saved_token,
@@ -91,7 +99,7 @@ def take(slug):
     survey = _survey_or_404(slug)
     if has_answered(survey, respondent_keys()):
         return _notice("answered", survey)
-    if not survey.is_open:
+    if not _takes_answers(survey):
         return _notice("closed", survey, 403)
     draft = find_draft(survey, _draft_token(slug))
     version = draft.survey_version if draft else current_version(survey)
@@ -102,10 +110,13 @@ def take(slug):
     if page not in pages:
         page = pages[0]
     questions = shown_on_page(definition, page, answers)
-    form = build_page_form(definition, questions, answers, survey_language(definition))
+    submission_id = draft.submission_id if draft else new_submission_id()
+    orders = page_orders(definition, questions, submission_id)
+    form = build_page_form(definition, questions, answers, survey_language(definition),
+                           orders=orders)
     form.page.data = page.id
-    form.submission_id.data = draft.submission_id if draft else new_submission_id()
-    return _render_page(survey, version, definition, page, answers, form,
+    form.submission_id.data = submission_id
+    return _render_page(survey, version, definition, page, answers, form, orders=orders,
                         saved_token=request.args.get("saved") and _draft_token(slug))
 
 
@@ -123,7 +134,7 @@ def answer_page(slug):
         return redirect(url_for("taking.thanks", slug=slug))  # a replayed final submit
     if has_answered(survey, respondent_keys()):
         return redirect(url_for("taking.take", slug=slug))
-    if not survey.is_open:
+    if not _takes_answers(survey):
         abort(403)
     draft = find_draft(survey, _draft_token(slug))
     version = draft.survey_version if draft else current_version(survey)
@@ -135,7 +146,9 @@ def answer_page(slug):
     language = survey_language(definition)
     earlier = _answers_before(definition, page, answers)
     questions = shown_on_page(definition, page, earlier)
-    form = build_page_form(definition, questions, earlier, language, formdata=request.form)
+    orders = page_orders(definition, questions, draft.submission_id if draft else submission_id)
+    form = build_page_form(definition, questions, earlier, language, formdata=request.form,
+                           orders=orders)
     checked = check_answers(definition, answers_from_form(form, questions),
                             questions=questions, earlier=earlier, language=language)
     action = request.form.get("action", "next")
@@ -144,7 +157,8 @@ def answer_page(slug):
     merged = prune_hidden(definition, {**kept, **checked.answers})
     if action not in ACTIONS or (action == "next" and not checked.ok):
         _show_errors(form, checked.errors)
-        return _render_page(survey, version, definition, page, merged, form, status=422)
+        return _render_page(survey, version, definition, page, merged, form, status=422,
+                            orders=orders)
     if draft is None:
         draft, token = start_draft(version, language, page.id, submission_id)
         _remember_draft(slug, token)
