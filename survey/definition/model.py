@@ -106,6 +106,8 @@ class Any_(Strict):
 
 
 def _condition_form(value: Any) -> str | None:
+    if isinstance(value, Strict):  # serializing a parsed condition
+        return _CONDITION_TAGS.get(type(value))
     if not isinstance(value, dict):
         return None
     for key in ("all", "any", "not", "equals", "in", "contains", "answered"):
@@ -135,6 +137,8 @@ Condition = Annotated[
 Not.model_rebuild()
 All.model_rebuild()
 Any_.model_rebuild()
+_CONDITION_TAGS = {Equals: "equals", In: "in", Contains: "contains", Answered: "answered",
+                   Not: "not", All: "all", Any_: "any"}
 
 # Keys added after surveys were first stored are left out of a definition's document while
 # they keep their default, so that the content hash of an unchanged file stays the same.

@@ -154,6 +154,8 @@ def _translate(node, resolve: Resolver, refs: set[str]) -> dict | None:
         inner = _translate(node.part, resolve, refs)
         if inner is None:
             raise Unsupported("a condition that never holds")
+        if "answered" in inner:
+            return {**inner, "answered": not inner["answered"]}
         return inner["not"] if set(inner) == {"not"} else {"not": inner}
     if isinstance(node, Cmp):
         return _comparison(node, resolve, refs)
@@ -175,8 +177,8 @@ class Layout:
         self.pending_intro: list[dict[str, str]] = []
         self.splits = 0
 
-    def _new_page(self, page: DraftPage) -> dict:
-        intro = self.pending_intro + page.intro
+    def _new_page(self, page: DraftPage, intro: list[dict[str, str]]) -> dict:
+        intro = self.pending_intro + intro
         self.pending_intro = []
         document = {"id": self.page_ids.make(page.name), "title": page.title, "questions": []}
         if intro:
@@ -196,6 +198,7 @@ class Layout:
             self.pending_intro += page.intro
             return
         current = None
+        intro = page.intro
         for draft in page.questions:
             condition = self._condition(draft, resolve, current)
             needs_split = current is not None and (
@@ -205,7 +208,8 @@ class Layout:
             if current is None or needs_split:
                 if current is not None:
                     self.splits += 1
-                current = self._new_page(page)
+                current = self._new_page(page, intro)
+                intro = []
             if condition is not None:
                 draft.document["show_if"] = condition[0]
             current["questions"].append(draft.document)

@@ -30,8 +30,8 @@ ARRAY_COLUMNS = {
     "C": [("Y", "yes"), ("U", "uncertain"), ("N", "no")],
 }
 LEFT_OUT = {
-    "D": "date questions are not supported",
-    "|": "file uploads are not supported",
+    "D": "date and time fields are not supported",
+    "|": "media and file fields are not supported",
     "*": "equations are computed, not asked",
     "I": "a language switch, not a question",
 }

@@ -76,8 +76,11 @@ def _parsed(upload: Upload) -> dict:
                                     fallback_form_name=upload.name.rsplit(".", 1)[0],
                                     default_language="default", warnings=[])
     except PyXFormError as error:
-        raise ImportRefused(f"not a valid XLSForm: {str(error).strip().splitlines()[0]}") \
-            from None
+        message = str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"
+        if "not recognized as a supported type" in message:
+            raise ImportRefused(f"cannot read the file as XLSForm: it is no {upload.suffix} "
+                                "that pyxform can read") from None
+        raise ImportRefused(f"not a valid XLSForm: {message}") from None
     except Exception as error:  # noqa: BLE001 - any failure of a parser on a foreign file
         raise ImportRefused(f"cannot read the file as XLSForm "
                             f"({type(error).__name__}: {str(error)[:120]})") from None
@@ -90,7 +93,10 @@ class _Form:
         self.form = form
         self.report = report
         self.language_names = self._language_names()
-        self.languages = sorted(set(self.language_names.values())) or [DEFAULT_LANGUAGE]
+        default = language_code(str(form.get("default_language", ""))) or DEFAULT_LANGUAGE
+        codes = sorted(set(self.language_names.values()), key=lambda code: (code != default,
+                                                                            code))
+        self.languages = codes or [default]
         self.ids = question_ids()
         self.targets: dict[str, Target] = {}
 
@@ -141,6 +147,14 @@ class _Form:
         if target is None:
             raise Unsupported(f"{variable.name!r} is not a question that was imported")
         return target, None
+
+
+def _node_choices(form: "_Form", node: dict) -> list[dict]:
+    """A select's choices: inline, or (randomized selects, some versions) in the form's lists."""
+    if node.get("choices"):
+        return node["choices"]
+    lists = form.form.get("choices") or {}
+    return lists.get(node.get("itemset") or node.get("list_name") or "", [])
 
 
 def _type(node: dict) -> str:
@@ -236,10 +250,10 @@ def _add_children(form: _Form, page: DraftPage, children: list, inherited) -> No
                 form.report.question(str(child.get("name")), _type(child), "left_out",
                                      f"inside the repeat {name!r}")
             continue
-        if _or_other_text(node, following):
+        other = _or_other_text(form, node, following)
+        if other:
             index += 1  # pyxform's "specify other" text: becomes the question's own "other"
-        _add_question(form, page, node, kind, name, inherited,
-                      other=_or_other_text(node, following))
+        _add_question(form, page, node, kind, name, inherited, other=other)
 
 
 def _descendants(node):
@@ -248,8 +262,8 @@ def _descendants(node):
         yield from _descendants(child)
 
 
-def _or_other_text(node: dict, following: dict | None) -> bool:
-    choices = node.get("choices") or []
+def _or_other_text(form, node: dict, following: dict | None) -> bool:
+    choices = _node_choices(form, node)
     return (following is not None and _type(node) in ("select_one", "select_multiple")
             and any(c.get("name") == "other" for c in choices)
             and following.get("name") == f"{node.get('name')}_other"
@@ -305,7 +319,7 @@ def _add_question(form, page, node, kind, name, inherited, other) -> None:
 
 
 def _choices(form, node, document, other):
-    choices = [c for c in node.get("choices") or []
+    choices = [c for c in _node_choices(form, node)
                if not (other and c.get("name") == "other")]
     if len(choices) < 2:
         raise Unsupported("fewer than two choices (or choices from a file)")
