@@ -91,9 +91,16 @@ def test_a_missing_file_is_one_error_line(app, tmp_path):
     assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
 
 
-def test_dry_run_prints_the_report_and_stores_nothing(app, tmp_path):
+@pytest.fixture
+def fruit_file(tmp_path):
+    """The small XLSForm of tests.importing.sources as a file."""
     path = tmp_path / "fruit.md"
     path.write_text(XLSFORM_MD)
+    return path
+
+
+def test_dry_run_prints_the_report_and_stores_nothing(app, fruit_file):
+    path = fruit_file
     result = app.test_cli_runner().invoke(args=["survey", "import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.stderr
     assert "mapped       likes (select_one) -> likes: single_choice" in result.output
@@ -102,9 +109,8 @@ def test_dry_run_prints_the_report_and_stores_nothing(app, tmp_path):
     assert db.session.scalar(select(func.count(Survey.id))) == 0
 
 
-def test_an_import_under_a_taken_slug_is_refused(app, tmp_path):
-    path = tmp_path / "fruit.md"
-    path.write_text(XLSFORM_MD)
+def test_an_import_under_a_taken_slug_is_refused(app, fruit_file):
+    path = fruit_file
     runner = app.test_cli_runner()
     assert runner.invoke(args=["survey", "import", str(path)]).exit_code == 0
     again = runner.invoke(args=["survey", "import", str(path)])
@@ -115,9 +121,8 @@ def test_an_import_under_a_taken_slug_is_refused(app, tmp_path):
     assert db.session.scalar(select(func.count(SurveyVersion.id))) == 1
 
 
-def test_survey_open_and_close_from_the_shell(app, tmp_path):
-    path = tmp_path / "fruit.md"
-    path.write_text(XLSFORM_MD)
+def test_survey_open_and_close_from_the_shell(app, fruit_file):
+    path = fruit_file
     runner = app.test_cli_runner()
     runner.invoke(args=["survey", "import", str(path)])
     assert runner.invoke(args=["survey", "open", "fruit-survey"]).output == "fruit-survey: open\n"
