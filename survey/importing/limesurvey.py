@@ -322,7 +322,7 @@ def _matrix(survey, item, code, base, attributes, notes, scale="0", suffix=""):
     if not rows:
         raise Unsupported("an array without rows")
     if not 2 <= len(columns) <= 20:
-        raise Unsupported(f"an array with {len(columns)} columns (a matrix takes 2 to 20)")
+        raise Unsupported(f"an array with {len(columns)} column(s) (a matrix takes 2 to 20)")
     if len(rows) > 50:
         raise Unsupported(f"an array with {len(rows)} rows (a matrix takes at most 50)")
     if item.fields.get("type") == ":":
