@@ -6,14 +6,13 @@ from flask_babel import force_locale
 from survey.definition.answers import check_answers
 from survey.errors import ApiError
 from survey.extensions import limiter
+from survey.guards import survey_or_404
 from survey.openapi import openapi_document
 from survey.responses import SUBMISSION_ID, AlreadyAnswered, submit_response
 from survey.surveys import (
     accepts_responses,
-    current_version,
-    definition_for,
     definition_of,
-    get_survey,
+    newest_version,
     newest_version_ref,
     surveys_taking_answers,
 )
@@ -26,7 +25,7 @@ def _submit_limit():
 
 
 def _summary(survey):
-    version = current_version(survey)
+    version = newest_version(survey)
     definition = definition_of(version)
     return {
         "slug": survey.slug,
@@ -43,18 +42,11 @@ def surveys():
     return jsonify(surveys=[_summary(s) for s in surveys_taking_answers()])
 
 
-def _open_survey(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    return survey
-
-
 @bp.get("/v1/surveys/<slug>")
 def survey_detail(slug):
     """The current definition of a survey."""
-    survey = _open_survey(slug)
-    version = current_version(survey)
+    survey = survey_or_404(slug)
+    version = newest_version(survey)
     is_open = accepts_responses(survey.is_open, definition_of(version))
     return jsonify({**_summary(survey), "is_open": is_open,
                     "definition": version.definition})
@@ -128,7 +120,7 @@ def submit(slug):
     version = newest_version_ref(slug)  # at most one query every SURVEY_CACHE_SECONDS
     if version is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    definition = definition_for(version)
+    definition = definition_of(version)
     if not accepts_responses(version.is_open, definition):
         raise ApiError(403, "closed", "This survey is not taking responses.")
     body = _read_body()

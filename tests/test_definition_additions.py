@@ -15,7 +15,7 @@ from survey.definition import (
 )
 from survey.definition.answers import condition_holds, condition_questions
 from survey.definition.compat import incompatibilities
-from tests.factories import question_in, survey_document
+from tests.helpers.factories import question_in, survey_document
 
 
 def _messages(document) -> list[str]:

@@ -11,10 +11,10 @@ from reports.findings import compute_findings
 from reports.releases import current_frame
 from survey.extensions import db
 from survey.models import Response, Survey, SurveyVersion
-from survey.surveys import get_survey
-from tests.factories import question_in, survey_document
-from tests.support import input_values
-from tests.survey_walk import walk
+from survey.surveys import find_survey
+from tests.helpers.factories import question_in, survey_document
+from tests.helpers.pages import input_values
+from tests.helpers.walk import walk
 
 NETWORKS = ["xing", "linkedin", "facebook", "mastodon", "bluesky", "threads", "reddit",
             "tiktok"]
@@ -120,7 +120,7 @@ def test_findings_are_the_same_for_shuffled_and_unshuffled_surveys(app, make_sur
     assert len(stored["plain"]) == 12 and stored["plain"] == stored["shuffled"]
     results = {}
     for definition in (plain, shuffled):
-        _source, frame = current_frame(get_survey(definition.slug))
+        _source, frame = current_frame(find_survey(definition.slug))
         results[definition.slug] = [(r.finding_id, r.n, r.table)
                                     for r in compute_findings(frame, definition)]
     assert results["plain"] == results["shuffled"]

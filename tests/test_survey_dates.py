@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.factories import COMPLETE_ANSWERS
+from tests.helpers.factories import COMPLETE_ANSWERS
 
 SOON = (datetime.now(UTC) + timedelta(days=3)).isoformat()
 LATER = (datetime.now(UTC) + timedelta(days=30)).isoformat()

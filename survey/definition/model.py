@@ -6,7 +6,7 @@ findings, quasi-identifiers) by `survey.definition.semantics`.
 
 from datetime import datetime
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -150,7 +150,6 @@ def _unset() -> Any:
 
 
 class QuestionBase(Strict):
-    kind: ClassVar[str]
     id: QuestionId
     text: I18n
     help: I18n | None = None

@@ -10,8 +10,8 @@ from survey.extensions import db
 from survey.importing import import_file
 from survey.models import Survey
 from survey.surveys import store_definition
-from tests.importing.corpus import corpus_file, corpus_files, require_corpus
-from tests.importing.sources import valid_answers
+from tests.helpers.corpus import corpus_file, corpus_files, require_corpus
+from tests.helpers.imports import valid_answers
 
 FILES = corpus_files()
 # What pyxform or the format refuses, and files whose every question is left out.

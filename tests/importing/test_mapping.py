@@ -4,7 +4,7 @@ says them, written as small sources here (the real files are in test_corpus.py).
 import pytest
 
 from survey.importing import ImportRefused, import_file
-from tests.importing.sources import XLSFORM_MD, lss_document
+from tests.helpers.imports import XLSFORM_MD, lss_document
 
 
 def _entry(report, source):

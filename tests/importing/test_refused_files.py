@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.importing import ImportRefused, import_file
 from survey.models import Survey, SurveyVersion
-from tests.importing.sources import XLSFORM_MD
+from tests.helpers.imports import XLSFORM_MD
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -93,7 +93,7 @@ def test_a_missing_file_is_one_error_line(app, tmp_path):
 
 @pytest.fixture
 def fruit_file(tmp_path):
-    """The small XLSForm of tests.importing.sources as a file."""
+    """The small XLSForm of tests.helpers.imports as a file."""
     path = tmp_path / "fruit.md"
     path.write_text(XLSFORM_MD)
     return path
