@@ -110,7 +110,7 @@ def list_command(as_json):
         return
     click.echo(f"{'slug':<30} {'versions':>8} {'responses':>10}  state")
     for s in summaries:
-        state = "open" if s.is_open else "closed"
+        state = "archived" if s.is_archived else "open" if s.is_open else "closed"
         click.echo(f"{s.slug:<30} {s.versions:>8} {s.responses:>10}  {state}")
 
 

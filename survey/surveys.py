@@ -173,6 +173,7 @@ class SurveySummary:
     versions: int
     responses: int
     is_open: bool
+    is_archived: bool = False
 
 
 def survey_summaries() -> list[SurveySummary]:
@@ -182,7 +183,7 @@ def survey_summaries() -> list[SurveySummary]:
         .join(Response, Response.survey_version_id == SurveyVersion.id)
         .group_by(SurveyVersion.survey_id)).all())
     return [
-        SurveySummary(s.slug, len(s.versions), responses.get(s.id, 0), s.is_open)
+        SurveySummary(s.slug, len(s.versions), responses.get(s.id, 0), s.is_open, s.is_archived)
         for s in db.session.scalars(select(Survey).order_by(Survey.slug))
     ]
 

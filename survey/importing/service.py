@@ -65,3 +65,17 @@ def _yaml_definition(upload: Upload, slug: str | None) -> ImportResult:
         text = definition_yaml(document)
     report.notes.append("a Resonanz definition: nothing to map")
     return ImportResult(definition, text, report)
+
+
+def upload_text(name: str, data: bytes, slug: str | None = None) -> tuple[str, ImportReport | None]:
+    """The YAML text to edit for an uploaded file: a definition's own text, unchecked (the
+    editor shows its problems line by line), or what an import made of a foreign file."""
+    upload = Upload(Path(name).name, data)
+    check_size(upload)
+    if kind_of(upload) != "yaml":
+        result = import_file(name, data, slug=slug)
+        return result.yaml_text, result.report
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        raise ImportRefused("the file is not UTF-8 text") from None
