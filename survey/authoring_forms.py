@@ -36,7 +36,7 @@ class EditorForm(FlaskForm):
                        validators=[Optional(), SLUG_RULE])
     definition = TextAreaField(_l("Definition (YAML)"),
                                validators=[Length(max=1_000_000)],
-                               render_kw={"rows": 24, "spellcheck": "false"})
+                               render_kw={"rows": 24, "spellcheck": "false", "wrap": "off"})
 
 
 class DuplicateForm(FlaskForm):

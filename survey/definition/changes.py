@@ -45,8 +45,11 @@ def _question_changes(before, after) -> list[str]:
     for key in sorted(set(document_before) | set(document_after)):
         if key in _OPTION_LISTS or key in ("id", "type"):
             continue
-        if document_before.get(key) != document_after.get(key):
-            what.append(f"{key} changed")
+        old, new = document_before.get(key), document_after.get(key)
+        if old != new:
+            plain = (str, int, float, bool, type(None))
+            what.append(f"{key}: {old!r} → {new!r}" if isinstance(old, plain)
+                        and isinstance(new, plain) else f"{key} changed")
     return what
 
 
@@ -56,7 +59,7 @@ def describe_changes(old: SurveyDefinition, new: SurveyDefinition) -> list[Chang
     changes = []
     for key in _SETTINGS:
         if getattr(old, key) != getattr(new, key):
-            changes.append(Change("changed", key, f"{key} changed"))
+            changes.append(Change("changed", "survey", f"{key} changed"))
     old_pages, new_pages = [p.id for p in old.pages], [p.id for p in new.pages]
     changes += [Change("added", f"page {p}", "new page") for p in new_pages if p not in old_pages]
     changes += [Change("removed", f"page {p}", "page removed") for p in old_pages
