@@ -29,6 +29,15 @@ def _button(page: Page, value: str):
     return page.locator(f"button[name=action][value={value}]")
 
 
+def _answer_first_page(page: Page) -> None:
+    """Agree, use XING (so that the weekly count is asked), XING first, Germany; go on."""
+    page.locator("input[name=consent]").check()
+    page.locator("input[name=networks][value=xing]").check()
+    page.locator("input[name=primary][value=xing]").check()
+    page.locator("input[name=country][value=de]").check()
+    _button(page, "next").click()
+
+
 def test_admin_uploads_fixes_previews_saves_opens_and_a_respondent_answers(
         live_url, open_tab, make_user, tmp_path):
     make_user("admin@example.org", Role.ADMIN)
@@ -58,11 +67,7 @@ def test_admin_uploads_fixes_previews_saves_opens_and_a_respondent_answers(
     preview = opened.value
     expect(preview.get_by_role("heading", level=2)).to_have_text("Erste Seite")
     expect(preview.locator("#question-consent")).to_contain_text("Ich stimme zu.")
-    preview.locator("input[name=consent]").check()
-    preview.locator("input[name=networks][value=xing]").check()
-    preview.locator("input[name=primary][value=xing]").check()
-    preview.locator("input[name=country][value=de]").check()
-    _button(preview, "next").click()
+    _answer_first_page(preview)
     expect(preview.get_by_role("heading", level=2)).to_have_text("Zweite Seite")
     expect(preview.locator("#question-agree")).to_contain_text("LinkedIn ist schuld.")
     expect(preview.locator("#question-weekly")).to_be_visible()  # networks contains xing
@@ -80,11 +85,7 @@ def test_admin_uploads_fixes_previews_saves_opens_and_a_respondent_answers(
     respondent = open_tab(javascript=False)
     respondent.goto(f"{live_url}/s/flow-survey?lang=de")
     expect(respondent.get_by_role("heading", level=2)).to_have_text("Erste Seite")
-    respondent.locator("input[name=consent]").check()
-    respondent.locator("input[name=networks][value=xing]").check()
-    respondent.locator("input[name=primary][value=xing]").check()
-    respondent.locator("input[name=country][value=de]").check()
-    _button(respondent, "next").click()
+    _answer_first_page(respondent)
     expect(respondent.get_by_role("heading", level=2)).to_have_text("Zweite Seite")
     respondent.locator("input[name=activity__row__xing][value=daily]").check()
     respondent.locator("input[name=agree][value=yes]").check()
