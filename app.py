@@ -33,6 +33,7 @@ def create_app(config=None):
         accounts,
         admin,
         api,
+        authoring_views,
         backups,
         cli,
         database,
@@ -74,7 +75,7 @@ def create_app(config=None):
     # The site's map: every blueprint, here and nowhere else.
     for blueprint in (health.bp, main.bp, taking.bp, accounts.bp, api.bp, discussion.bp,
                       moderation_views.bp, findings.bp, findings.api_bp,
-                      discussion_views.bp, exports_web.bp, admin.bp):
+                      discussion_views.bp, exports_web.bp, admin.bp, authoring_views.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
 

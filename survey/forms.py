@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, parse_number_input
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.fieldnames import other_field, rank_field, rank_fields, row_field, row_fields
+from survey.ordering import arrange
 
 INCOMPLETE_RANKING = "?"
 
@@ -31,23 +32,24 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _choices(question, language):
+def _choices(question, language, order=None):
     options = getattr(question, "options", None) or getattr(question, "scale", None)
     choices = [SelectChoice(o.id, localize(o.label, language)) for o in options]
     if getattr(question, "other", False):
         choices.append(SelectChoice(OTHER, _l("Other")))
     if getattr(question, "dont_know", False):
         choices.append(SelectChoice(DONT_KNOW, _l("Don't know")))
-    return choices
+    return arrange(choices, order)
 
 
-def _fields_for(definition, question, answers, language):
+def _fields_for(definition, question, answers, language, order=None):
     """(name, field) pairs that ask one question."""
     kind = question.type
     if kind in ("single_choice", "likert"):
-        yield question.id, RadioField(choices=_choices(question, language), validate_choice=False)
+        yield question.id, RadioField(choices=_choices(question, language, order),
+                                      validate_choice=False)
     elif kind == "multi_choice":
-        yield question.id, MultiCheckboxField(choices=_choices(question, language),
+        yield question.id, MultiCheckboxField(choices=_choices(question, language, order),
                                               validate_choice=False)
     elif kind == "matrix":
         columns = [SelectChoice(c.id, localize(c.label, language)) for c in question.columns]
@@ -78,11 +80,13 @@ class PageForm(FlaskForm):
     submission_id = HiddenField()
 
 
-def build_page_form(definition, questions, answers, language, formdata=None):
-    """A form asking these questions, filled from `answers` unless `formdata` is posted."""
+def build_page_form(definition, questions, answers, language, formdata=None, orders=None):
+    """A form asking these questions, filled from `answers` unless `formdata` is posted;
+    `orders` gives the respondent's order of shuffled options (survey.ordering)."""
     attributes = {}
     for question in questions:
-        attributes.update(_fields_for(definition, question, answers, language))
+        attributes.update(_fields_for(definition, question, answers, language,
+                                      (orders or {}).get(question.id)))
     form_class = type("SurveyPageForm", (PageForm,), attributes)
     if formdata is not None:
         return form_class(formdata=formdata)
@@ -112,13 +116,22 @@ def _field_data(questions, answers):
 
 
 def answers_from_form(form, questions) -> dict:
-    """The posted answers in the API's shape, ready for `check_answers`."""
+    """The posted answers in the API's shape, ready for `check_answers`.
+
+    Text typed beside "Other" counts as choosing "Other", as in other survey tools: in a
+    multiple choice it is added; in a single choice it is the answer unless another option
+    was chosen too (then `check_answers` asks to keep one of them)."""
     answers = {}
     for question in questions:
-        answers[question.id] = _value(form, question)
+        value = _value(form, question)
         other = form._fields.get(other_field(question.id))
-        if other is not None and other.data:
+        if other is not None and other.data and other.data.strip():
             answers[other_key(question.id)] = other.data
+            if question.type == "multi_choice" and OTHER not in (value or []):
+                value = [*(value or []), OTHER]
+            elif value is None:
+                value = OTHER
+        answers[question.id] = value
     return answers
 
 

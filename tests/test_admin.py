@@ -25,6 +25,9 @@ ADMIN_RULES = sorted((rule.endpoint, rule.rule, sorted(rule.methods - {"HEAD", "
 def test_the_admin_area_has_routes_to_check():
     endpoints = {endpoint for endpoint, _rule, _methods in ADMIN_RULES}
     assert {"admin.index", "exports.index", "exports.download"} <= endpoints
+    assert {"authoring.new", "authoring.edit", "authoring.survey_page", "authoring.preview",
+            "authoring.preview_survey", "authoring.download", "authoring.duplicate",
+            "authoring.archive", "authoring.delete", "authoring.schedule"} <= endpoints
 
 
 def _url(app, endpoint):

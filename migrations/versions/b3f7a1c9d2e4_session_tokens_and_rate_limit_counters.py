@@ -8,7 +8,7 @@ The counter table serves the rate limiter's database storage on PostgreSQL. It i
 UNLOGGED there: no write-ahead log trail beside the responses, emptied after a crash.
 
 Revision ID: b3f7a1c9d2e4
-Revises: 9e4b2d7c1a53
+Revises: b7e5a1c93d20
 Create Date: 2026-12-02 18:10:00.000000
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3f7a1c9d2e4'
-down_revision = '9e4b2d7c1a53'
+down_revision = 'b7e5a1c93d20'
 branch_labels = None
 depends_on = None
 
