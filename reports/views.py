@@ -28,6 +28,9 @@ from reports.presentation import (
     display_table,
     finding_title,
     method_text,
+    protection_document,
+    protection_sentence,
+    shown_count,
     summary_sentence,
 )
 from reports.releases import (
@@ -191,7 +194,8 @@ def _render_finding_page(slug, finding_id):
         definition=definition, language=language, published=published,
         title=finding_title(definition, finding_id, language),
         question=definition.question(published["question_id"]),
-        method=method_text(published["method_code"]), **context)
+        method=method_text(published["method_code"], release.settings),
+        protection=protection_sentence(release.settings), **context)
 
 
 @bp.get("/<slug>/<finding_id>/chart.svg")
@@ -243,10 +247,13 @@ def publish(slug):
 
 def release_document(release) -> dict:
     """A release as the API gives it."""
+    settings = release.settings
     return {"survey": release.survey.slug, "release": release.number,
-            "published_at": release.created_at.isoformat(), "responses": release.responses,
-            "demo_responses": release.demo_responses, "versions": release.versions,
-            "settings": release.settings, "findings": release.findings}
+            "published_at": release.created_at.isoformat(),
+            "responses": shown_count(release.responses, settings),
+            "demo_responses": shown_count(release.demo_responses, settings),
+            "versions": release.versions, "settings": settings,
+            "protection": protection_document(settings), "findings": release.findings}
 
 
 @cache
@@ -304,3 +311,4 @@ def init_app(app):
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     app.jinja_env.globals["latest_findings"] = latest_findings
+    app.jinja_env.globals["shown_count"] = shown_count
