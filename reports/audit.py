@@ -272,7 +272,8 @@ def audit_release(published: list[dict[str, Any]], truths: list[dict[str, Any]],
     knowledge = Knowledge()
     tables = {finding["finding_id"]: read_table(knowledge, finding, k)
               for finding in published if finding["published"]}
-    margins = {result["finding_id"]: true_margins(result) for result in truths}
+    margins = {result["finding_id"]: true_margins(result) for result in truths
+               if result.get("table") is not None}
     _link_margins(knowledge, tables, margins)
     cells = {(finding_id, key): expression for finding_id, read in tables.items()
              for key, expression in read.cells.items()}
@@ -290,7 +291,8 @@ def _link_margins(knowledge: Knowledge, tables: dict[str, TableKnowledge],
     for a_index, a in enumerate(ids):
         for b in ids[a_index + 1:]:
             for question in set(tables[a].margins) & set(tables[b].margins):
-                true_a, true_b = margins[a].get(question), margins[b].get(question)
+                true_a = margins.get(a, {}).get(question)
+                true_b = margins.get(b, {}).get(question)
                 if true_a is None or true_b is None or set(true_a) != set(true_b):
                     continue
                 gaps = {label: true_a[label] - true_b[label] for label in true_a}
