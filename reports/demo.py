@@ -18,12 +18,12 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import delete, func, insert, select
 
-from reports.coding import coded_response
-from reports.columns import matrix_row_ids
 from survey.database import write_transaction
 from survey.definition import localize
 from survey.definition.answers import condition_holds, matrix_rows, other_key
+from survey.definition.columns import matrix_row_ids
 from survey.definition.model import DONT_KNOW, OTHER, All, Any_, SurveyDefinition
+from survey.definition.records import coded_response
 from survey.extensions import db
 from survey.models import Response, SurveyVersion
 from survey.surveys import definition_of

@@ -8,21 +8,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, load_only
 
 from reports.charts import chart_content, render_chart, same_picture
-from reports.coding import layout_digest
-from reports.columns import finding_columns
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
 from reports.publication import publish_findings, release_view
 from reports.rounding import rounding_base
 from survey.database import write_transaction
+from survey.definition.columns import finding_columns
+from survey.definition.records import layout_digest
 from survey.extensions import db
 from survey.models import Survey
-from survey.surveys import current_version, definition_of
+from survey.surveys import definition_of, newest_version
 
 
 def frame_source(survey: Survey) -> FrameSource:
     """What the survey's frame is built from: its versions and newest definition."""
-    version = current_version(survey)
+    version = newest_version(survey)
     definition = definition_of(version)
     digest = layout_digest(definition)
     return FrameSource(

@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-from collections import OrderedDict
 from functools import cache
 
 from flask import (
@@ -43,26 +42,21 @@ from reports.releases import (
     surveys_with_releases,
 )
 from survey.accounts import role_required
+from survey.caches import bounded_cache, database_key
 from survey.discussion.comments import discussion_stamp_columns, read_thread
 from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
 from survey.extensions import db
+from survey.guards import plain_int, survey_or_404
 from survey.i18n import survey_language
 from survey.models import Role, Survey
-from survey.surveys import definition_of, get_survey, open_surveys
+from survey.surveys import definition_of, open_surveys
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 api_bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
 
 
 MAX_RELEASE_NUMBER = 2**31 - 1
-
-
-def _survey_or_404(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        abort(404)
-    return survey
 
 
 def _chosen_release(survey):
@@ -109,7 +103,7 @@ def listed_surveys():
 
 def _shown_release(slug):
     """(survey, release, definition) for a finding's URL: ?release=N or the latest; 404 if none."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     release = _chosen_release(survey)
     if release is None:
         abort(404)
@@ -135,30 +129,19 @@ def finding_page(slug, finding_id):
     stamp = _page_stamp(slug, finding_id, _release_number(request.args.get("release")))
     if stamp is None:  # no such survey or release: the full path says which
         return _render_finding_page(slug, finding_id)
-    key = (str(db.engine.url), request.full_path, str(get_locale()), stamp)
-    page = _pages.get(key)
-    if page is None:
-        page = _render_finding_page(slug, finding_id)
-        _pages[key] = page
-        while len(_pages) > PAGES_KEPT:
-            _pages.popitem(last=False)
-    return page
+    key = (database_key(), request.full_path, str(get_locale()), stamp)
+    return _pages.get_or_make(key, lambda: _render_finding_page(slug, finding_id))
 
 
 def _release_number(given: str | None) -> int | None:
-    """?release=N as a number; None when absent or not a plain number. Plain ASCII digits
-    ("²".isdigit() is true, too), few enough for the database's integer."""
-    if given and given.isascii() and given.isdigit() and len(given) < 10:
-        return int(given)
-    return None
+    """?release=N as a number; None when absent or not a plain number."""
+    return plain_int(given)
 
 
 def _page_stamp(slug: str, finding_id: str, number: int | None) -> tuple | None:
     """In one query, what a kept finding page depends on: the release shown (id and time;
     releases never change) and the state of its discussion. None if there is no such
     survey or release."""
-    if "\x00" in slug + finding_id:  # PostgreSQL refuses NUL even in a query
-        return None
     row = db.session.execute(_page_stamp_statement(number is not None),
                              {"slug": slug, "finding": finding_id, "number": number}).first()
     if row is None or row[1] is None:
@@ -172,8 +155,7 @@ def _page_stamp_statement(numbered: bool):
         *discussion_stamp_columns(Survey.id, bindparam("finding")), numbered=numbered)
 
 
-PAGES_KEPT = 256
-_pages: OrderedDict = OrderedDict()
+_pages = bounded_cache("finding pages for visitors", 256)
 
 
 def _render_finding_page(slug, finding_id):
@@ -233,7 +215,7 @@ def finding_csv(slug, finding_id):
 @role_required(Role.MODERATOR)
 def publish(slug):
     """Publish a new release (moderators and admins)."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     try:
         release = publish_release(survey)
     except ReleaseError:
@@ -266,8 +248,8 @@ def findings_api(slug):
     """The latest release (or ?release=N), suppressed exactly as published."""
     given = request.args.get("release")
     number = _release_number(given)
-    row = None if "\x00" in slug else db.session.execute(
-        _api_stamp_statement(number is not None), {"slug": slug, "number": number}).first()
+    row = db.session.execute(_api_stamp_statement(number is not None),
+                             {"slug": slug, "number": number}).first()
     if row is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
     if given is not None and number is None:
@@ -275,19 +257,14 @@ def findings_api(slug):
     if row[1] is None:
         raise ApiError(404, "not_found", "No such release of this survey.")
     stamp = (row[1], row[2].isoformat())
-    key = (str(db.engine.url), *stamp)
-    body = _api_bodies.get(key)
-    if body is None:  # releases never change, so their JSON is made once per process
-        body = json.dumps(release_document(db.session.get(Release, stamp[0])),
-                          separators=(",", ":"), sort_keys=True).encode()
-        _api_bodies[key] = body
-        while len(_api_bodies) > API_BODIES_KEPT:
-            _api_bodies.popitem(last=False)
+    # Releases never change, so their JSON is made once per process.
+    body = _api_bodies.get_or_make((database_key(), *stamp), lambda: json.dumps(
+        release_document(db.session.get(Release, stamp[0])),
+        separators=(",", ":"), sort_keys=True).encode())
     return Response(body, mimetype="application/json")
 
 
-API_BODIES_KEPT = 64
-_api_bodies: OrderedDict = OrderedDict()
+_api_bodies = bounded_cache("release documents", 64)
 
 
 def latest_findings(limit: int = 6) -> list[tuple]:
@@ -307,8 +284,6 @@ def latest_findings(limit: int = 6) -> list[tuple]:
 
 
 def init_app(app):
-    """Register the blueprints and the home page's hook."""
-    app.register_blueprint(bp)
-    app.register_blueprint(api_bp)
+    """The home page's hook: the newest findings, through a template global."""
     app.jinja_env.globals["latest_findings"] = latest_findings
     app.jinja_env.globals["shown_count"] = shown_count

@@ -6,13 +6,12 @@ from flask_babel import force_locale
 from survey.definition.answers import check_answers
 from survey.errors import ApiError
 from survey.extensions import limiter
+from survey.guards import survey_or_404
 from survey.openapi import openapi_document
 from survey.responses import SUBMISSION_ID, AlreadyAnswered, submit_response
 from survey.surveys import (
-    current_version,
-    definition_for,
     definition_of,
-    get_survey,
+    newest_version,
     newest_version_ref,
     open_surveys,
 )
@@ -25,7 +24,7 @@ def _submit_limit():
 
 
 def _summary(survey):
-    version = current_version(survey)
+    version = newest_version(survey)
     definition = definition_of(version)
     return {
         "slug": survey.slug,
@@ -42,18 +41,11 @@ def surveys():
     return jsonify(surveys=[_summary(s) for s in open_surveys()])
 
 
-def _open_survey(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    return survey
-
-
 @bp.get("/v1/surveys/<slug>")
 def survey_detail(slug):
     """The current definition of a survey."""
-    survey = _open_survey(slug)
-    version = current_version(survey)
+    survey = survey_or_404(slug)
+    version = newest_version(survey)
     return jsonify({**_summary(survey), "is_open": survey.is_open,
                     "definition": version.definition})
 
@@ -128,7 +120,7 @@ def submit(slug):
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
     if not version.is_open:
         raise ApiError(403, "closed", "This survey is not taking responses.")
-    definition = definition_for(version)
+    definition = definition_of(version)
     body = _read_body()
     submission_id, language = _check_envelope(body, definition)
     with force_locale(language):

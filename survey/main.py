@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 
 from survey.i18n import survey_language
-from survey.surveys import current_version, definition_of, open_surveys
+from survey.surveys import newest_definition, open_surveys
 
 bp = Blueprint("main", __name__)
 
@@ -13,6 +13,6 @@ def index():
     """The article's questions and the open surveys."""
     surveys = []
     for survey in open_surveys():
-        definition = definition_of(current_version(survey))
+        definition = newest_definition(survey)
         surveys.append((survey, definition, survey_language(definition)))
     return render_template("main/index.html", surveys=surveys)

@@ -110,7 +110,7 @@ class Response(db.Model):
     submitted_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The same answers (and version, day, demo flag) coded in the frame's columns
-    # (`reports.coding`), what findings are read from. None for responses stored before.
+    # (`survey.definition.records`), what findings are read from. None for responses stored before.
     frame_record: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
 

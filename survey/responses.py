@@ -16,11 +16,11 @@ from flask import current_app
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from reports.coding import coded_response
 from survey.database import insert_unless_exists, write_transaction
+from survey.definition.records import coded_response
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
-from survey.surveys import VersionRef, definition_for
+from survey.surveys import VersionRef, definition_of
 
 SUBMISSION_ID = re.compile(r"\A[A-Za-z0-9_-]{8,100}\Z")  # \Z: "$" would let a trailing "\n" in
 
@@ -95,7 +95,7 @@ def submit_response(
     # one more query while holding SQLite's write lock.
     version_id = version.id
     today = datetime.now(UTC).date()
-    record = coded_response(definition_for(version), answers, version_id=version_id,
+    record = coded_response(definition_of(version), answers, version_id=version_id,
                             day=today, is_demo=is_demo)
     try:
         with write_transaction():

@@ -14,12 +14,14 @@ from flask import (
 from survey.definition.answers import (
     check_answers,
     matrix_rows,
-    prune_hidden,
     shown_on_page,
     visible_pages,
 )
+from survey.definition.navigation import answers_before, turn_page
 from survey.extensions import limiter
+from survey.fieldnames import TEMPLATE_HELPERS, field_of_answer
 from survey.forms import answers_from_form, build_page_form
+from survey.guards import survey_or_404
 from survey.i18n import survey_language
 from survey.respondents import respondent_keys, set_respondent_cookie
 from survey.responses import (
@@ -32,24 +34,15 @@ from survey.responses import (
     submit_response,
     was_submitted,
 )
-from survey.surveys import current_version, definition_of, get_survey
+from survey.surveys import definition_of, newest_definition, newest_version
 
 bp = Blueprint("taking", __name__, url_prefix="/s")
 bp.after_app_request(set_respondent_cookie)
-
-ACTIONS = ("next", "back", "save")
-
-
-def _survey_or_404(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        abort(404)
-    return survey
-
+bp.record_once(lambda state: state.app.jinja_env.globals.update(TEMPLATE_HELPERS))
 
 def _notice(template, survey, status=200):
     """A short page about a survey (thanks, already answered, closed, bad link)."""
-    definition = definition_of(current_version(survey))
+    definition = newest_definition(survey)
     return render_template(f"taking/{template}.html", survey=survey, definition=definition,
                            language=survey_language(definition)), status
 
@@ -67,18 +60,12 @@ def _remember_draft(slug, token):
     session["drafts"] = drafts
 
 
-def _answers_before(definition, page, answers):
-    """The answers given on pages before `page`: they decide what `page` shows."""
-    earlier = {q.id for p in definition.pages[:definition.pages.index(page)] for q in p.questions}
-    return {k: v for k, v in answers.items() if k.split(".")[0] in earlier}
-
-
 def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None):
     pages = visible_pages(definition, answers)
     language = survey_language(definition)
     return render_template(
         "taking/page.html", survey=survey, version=version, definition=definition, page=page,
-        earlier_answers=_answers_before(definition, page, answers), matrix_rows=matrix_rows,
+        earlier_answers=answers_before(definition, page, answers), matrix_rows=matrix_rows,
         questions=shown_on_page(definition, page, answers), form=form, language=language,
         page_number=pages.index(page) + 1, page_count=len(pages), is_first=pages[0] == page,
         is_last=pages[-1] == page, saved_token=saved_token,
@@ -88,13 +75,13 @@ def _render_page(survey, version, definition, page, answers, form, status=200, s
 @bp.get("/<slug>")
 def take(slug):
     """Show the page the respondent is on (the first one for a new respondent)."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     if has_answered(survey, respondent_keys()):
         return _notice("answered", survey)
     if not survey.is_open:
         return _notice("closed", survey, 403)
     draft = find_draft(survey, _draft_token(slug))
-    version = draft.survey_version if draft else current_version(survey)
+    version = draft.survey_version if draft else newest_version(survey)
     definition = definition_of(version)
     answers = draft.answers if draft else {}
     pages = visible_pages(definition, answers)
@@ -117,7 +104,7 @@ def _submit_limit():
 @limiter.limit(_submit_limit)
 def answer_page(slug):
     """Take one page's answers: go back, save for later, go on, or submit on the last page."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     submission_id = request.form.get("submission_id", "")
     if submission_id and was_submitted(survey, submission_id):
         return redirect(url_for("taking.thanks", slug=slug))  # a replayed final submit
@@ -126,46 +113,34 @@ def answer_page(slug):
     if not survey.is_open:
         abort(403)
     draft = find_draft(survey, _draft_token(slug))
-    version = draft.survey_version if draft else current_version(survey)
+    version = draft.survey_version if draft else newest_version(survey)
     definition = definition_of(version)
     page = definition.page(request.form.get("page", ""))
     answers = dict(draft.answers) if draft else {}
     if page is None or page not in visible_pages(definition, answers):
         return redirect(url_for("taking.take", slug=slug))
     language = survey_language(definition)
-    earlier = _answers_before(definition, page, answers)
+    earlier = answers_before(definition, page, answers)
     questions = shown_on_page(definition, page, earlier)
     form = build_page_form(definition, questions, earlier, language, formdata=request.form)
     checked = check_answers(definition, answers_from_form(form, questions),
                             questions=questions, earlier=earlier, language=language)
-    action = request.form.get("action", "next")
-    page_ids = {q.id for q in page.questions}
-    kept = {k: v for k, v in answers.items() if k.split(".")[0] not in page_ids}
-    merged = prune_hidden(definition, {**kept, **checked.answers})
-    if action not in ACTIONS or (action == "next" and not checked.ok):
+    turn = turn_page(definition, page, answers, checked, request.form.get("action", "next"))
+    if turn.outcome == "refused":
         _show_errors(form, checked.errors)
-        return _render_page(survey, version, definition, page, merged, form, status=422)
+        return _render_page(survey, version, definition, page, turn.answers, form, status=422)
     if draft is None:
         draft, token = start_draft(version, language, page.id, submission_id)
         _remember_draft(slug, token)
-    pages = visible_pages(definition, merged)
-    if action == "save":
-        save_draft(draft, merged, page.id, language)
-        return redirect(url_for("taking.take", slug=slug, saved=1))
-    index = pages.index(page)
-    if action == "back":
-        save_draft(draft, merged, pages[max(index - 1, 0)].id, language)
-        return redirect(url_for("taking.take", slug=slug))
-    if index + 1 < len(pages):
-        save_draft(draft, merged, pages[index + 1].id, language)
-        return redirect(url_for("taking.take", slug=slug))
-    return _submit(survey, version, definition, draft, merged, language)
+    if turn.outcome == "submit":
+        return _submit(survey, version, definition, draft, turn.answers, language)
+    save_draft(draft, turn.answers, turn.page_id, language)
+    return redirect(url_for("taking.take", slug=slug, saved=1 if turn.outcome == "saved" else None))
 
 
 def _show_errors(form, errors):
     for key, message in errors.items():
-        name = key.replace(".other", "__other")
-        field = form._fields.get(name)
+        field = form._fields.get(field_of_answer(key))
         if field is not None:
             field.errors = [message]
         else:
@@ -192,14 +167,14 @@ def _submit(survey, version, definition, draft, answers, language):
 @bp.get("/<slug>/thanks")
 def thanks(slug):
     """The thank-you page."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     return _notice("thanks", survey)
 
 
 @bp.get("/<slug>/resume/<token>")
 def resume(slug, token):
     """Continue a saved draft, in this browser or another."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     if find_draft(survey, token) is None:
         return _notice("resume_invalid", survey, 404)
     _remember_draft(slug, token)

@@ -1,26 +1,21 @@
 """Fixtures: an app on a fresh, migrated database (SQLite by default, PostgreSQL in CI)."""
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
+from survey.caches import clear_all
 from survey.extensions import db
 from survey.models import Role
 from survey.surveys import load_survey_file, store_definition
 from survey.users import create_user
-from tests.factories import survey_document
-from tests.support import IsolatedClient
-
-ROOT = Path(__file__).resolve().parent.parent
-ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"
-PASSWORD = "correct horse battery"
-DATABASE_URI = os.environ.get("RESONANZ_SQLALCHEMY_DATABASE_URI", "")
-ON_POSTGRES = DATABASE_URI.startswith("postgresql")
+from tests.helpers.accounts import PASSWORD, log_in
+from tests.helpers.clients import IsolatedClient
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES
+from tests.helpers.factories import ARTICLE_SURVEY, survey_document
 
 
 def _config(uri: str, **extra) -> dict:
@@ -88,7 +83,8 @@ def app_config():
 
 @pytest.fixture
 def app(database_uri, app_config, tmp_path):
-    """The app on its own fresh database."""
+    """The app on its own fresh database, with nothing kept from an earlier test."""
+    clear_all()
     application = create_app(_config(database_uri, **app_config))
     application.instance_path = str(tmp_path)
     # Each request in a context of its own, as in production: nothing carries over
@@ -133,10 +129,4 @@ def make_user(app):
 @pytest.fixture
 def login_as(client):
     """Log a user in through the login form."""
-
-    def login(user, password=PASSWORD):
-        response = client.post("/login", data={"email": user.email, "password": password})
-        assert response.status_code == 302, response.text
-        return user
-
-    return login
+    return lambda user, password=PASSWORD: log_in(client, user, password)

@@ -9,9 +9,8 @@ from survey.definition import load_definition_file
 from survey.definition.model import All, Any_, Contains, In
 from survey.extensions import db
 from survey.models import Draft, Participation, Response
-from tests.conftest import ARTICLE_SURVEY
-from tests.factories import COMPLETE_ANSWERS
-from tests.survey_walk import current_page, form_data, shown_questions, walk
+from tests.helpers.factories import ARTICLE_SURVEY, COMPLETE_ANSWERS
+from tests.helpers.walk import current_page, form_data, shown_questions, walk
 
 ARTICLE = load_definition_file(ARTICLE_SURVEY)
 CONDITIONAL = {q.id for q in ARTICLE.questions() if q.show_if is not None}
@@ -220,7 +219,7 @@ def test_empty_submit_of_every_article_page_gives_field_errors(app, article_surv
     response = client.get(f"/s/{article_survey}")
     while current_page(response.text) != ARTICLE.pages[page_index].id:
         shown = shown_questions(response.text)
-        from tests.survey_walk import random_answer
+        from tests.helpers.walk import random_answer
         for question_id in shown:
             answers[question_id] = random_answer(ARTICLE, ARTICLE.question(question_id),
                                                  answers, rng)

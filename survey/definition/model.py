@@ -5,7 +5,7 @@ findings, quasi-identifiers) by `survey.definition.semantics`.
 """
 
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -123,7 +123,6 @@ Any_.model_rebuild()
 
 
 class QuestionBase(Strict):
-    kind: ClassVar[str]
     id: QuestionId
     text: I18n
     help: I18n | None = None

@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from survey.discussion.comments import post_comment
 from survey.models import Role
-from survey.surveys import get_survey
-from tests.conftest import PASSWORD
-from tests.discussion_support import (
+from survey.surveys import find_survey
+from tests.helpers.accounts import PASSWORD
+from tests.helpers.discussion import (
     FINDING,
     PAGE,
     SLUG,
@@ -32,7 +32,7 @@ def discussion(app, monkeypatch):
     publish_demo_release()
     moderator = make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
     member = make_member("paula@example.org", name="Paula")
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     answer_me = post_comment(moderator, survey, FINDING, 1, "What do you make of this?")
     flag_me = post_comment(moderator, survey, FINDING, 1, "A comment Paula finds off topic")
     return moderator, member, answer_me, flag_me

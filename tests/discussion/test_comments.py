@@ -20,8 +20,8 @@ from survey.discussion.models import Comment, CommentStatus, Flag, FlagReason
 from survey.discussion.moderation import moderate_comment, review_queue, set_ban
 from survey.extensions import db
 from survey.models import Role, utcnow
-from survey.surveys import get_survey
-from tests.discussion_support import (
+from survey.surveys import find_survey
+from tests.helpers.discussion import (
     FINDING,
     PAGE,
     SLUG,
@@ -37,7 +37,7 @@ from tests.discussion_support import (
 
 def write(author, body, parent=None, release_number=1) -> Comment:
     """A comment written through the service (pending or visible, as the author's trust says)."""
-    return post_comment(author, get_survey(SLUG), FINDING, release_number, body,
+    return post_comment(author, find_survey(SLUG), FINDING, release_number, body,
                         parent.id if parent is not None else None)
 
 

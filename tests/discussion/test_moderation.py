@@ -19,8 +19,9 @@ from survey.discussion.models import (
 from survey.discussion.moderation import moderate_comment, set_ban
 from survey.extensions import db
 from survey.models import Role, Survey, User
-from survey.surveys import get_survey
-from tests.discussion_support import (
+from survey.surveys import find_survey
+from tests.helpers.database import assert_database_refuses
+from tests.helpers.discussion import (
     FINDING,
     SLUG,
     browser_of,
@@ -31,7 +32,8 @@ from tests.discussion_support import (
     post_form,
     table_rows,
 )
-from tests.support import assert_database_refuses, input_values, url_map_rules
+from tests.helpers.pages import input_values
+from tests.helpers.urlmap import rule_url, url_map_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 REASON_MESSAGE = "Please give a reason for hiding the comment."
@@ -39,7 +41,7 @@ NOT_ALLOWED = "You are not allowed to act on this member's content."
 
 
 def write(author, body, parent=None) -> Comment:
-    return post_comment(author, get_survey(SLUG), FINDING, 1, body,
+    return post_comment(author, find_survey(SLUG), FINDING, 1, body,
                         parent.id if parent is not None else None)
 
 
@@ -75,13 +77,9 @@ def test_protected_routes_are_found():
 
 def protected_url(app, rule, endpoint, method, comment, member):
     [served] = [r for r in app.url_map.iter_rules() if r.rule == rule and r.endpoint == endpoint]
-    values = {}
-    for name in served.arguments:
-        converter = type(served._converters[name]).__name__
-        values[name] = {"comment_id": comment.id, "member_id": member.id, "user_id": member.id,
-                        "action": ACTION_FOR.get(endpoint, "x1"), "slug": SLUG}.get(
-            name, 1 if converter == "IntegerConverter" else "x1")
-    return app.url_map.bind("localhost").build(endpoint, values, method=method)
+    values = {"comment_id": comment.id, "member_id": member.id, "user_id": member.id,
+              "action": ACTION_FOR.get(endpoint, "x1"), "slug": SLUG}
+    return rule_url(app, served, values, method=method)
 
 
 def database_rows() -> dict:
@@ -155,8 +153,7 @@ def test_discussion_and_moderation_forms_need_the_csrf_token(app, app_config, ru
     comment = own if rule.endpoint in ("discussion.edit", "discussion.delete") else others
     values = {"slug": SLUG, "finding_id": FINDING, "comment_id": comment.id,
               "member_id": alice.id, "action": "hide" if "comment" in rule.rule else "ban"}
-    url = app.url_map.bind("localhost").build(
-        rule.endpoint, {name: values[name] for name in rule.arguments}, method="POST")
+    url = rule_url(app, rule, values, method="POST")
     data = {"body": "Changed words", "release": "1", "reason": "spam", "note": "n"}
     client = browser_of(app, moderator)
     before = database_rows()

@@ -12,13 +12,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy import update as update_rows
 
 import reports.frame
-from reports.columns import META_COLUMNS, finding_columns
 from reports.releases import current_frame, frame_source, frame_store
 from survey.database import write_transaction
+from survey.definition.columns import META_COLUMNS, finding_columns
 from survey.extensions import db
 from survey.models import Response
-from survey.surveys import get_survey
-from tests.factories import BASE, COMPLETE_ANSWERS
+from survey.surveys import find_survey
+from tests.helpers.factories import BASE, COMPLETE_ANSWERS
 
 SLUG = "test-survey"
 
@@ -39,7 +39,7 @@ SILENT = {"consent": True, "agree": "partly"}  # networks unanswered
 @pytest.fixture
 def survey(make_survey):
     make_survey(pages=OPTIONAL_NETWORKS)
-    return get_survey(SLUG)
+    return find_survey(SLUG)
 
 
 def submit(client, answers: dict, language: str = "en") -> None:
@@ -277,7 +277,7 @@ def test_new_survey_version_rebuilds_the_frame(client, survey, make_survey):
     pages[0]["questions"][2]["options"].append({"id": "facebook", "label": "Facebook"})
     make_survey(pages=pages)
     submit(client, {**AUSTRIAN, "primary": "facebook"})
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     assert update(survey) == 2  # every response again, under the new definition's columns
     state = frame_store(survey).state()
     assert state["definition_hash"] == frame_source(survey).definition_hash

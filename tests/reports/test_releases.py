@@ -15,8 +15,9 @@ from reports.models import ImmutableError, Release
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import current_version, definition_of, get_survey
-from tests.reports.releasing import (
+from survey.surveys import definition_of, find_survey, newest_version
+from tests.helpers.database import assert_database_refuses
+from tests.helpers.releasing import (
     add_answer_sets,
     add_demo_responses,
     answer_set,
@@ -26,7 +27,6 @@ from tests.reports.releasing import (
     page_table,
     publish,
 )
-from tests.support import assert_database_refuses
 
 ARTICLE = "xing-linkedin"
 SMALL = "test-survey"
@@ -92,7 +92,7 @@ def article_release(app, article_survey, monkeypatch):
 
 def test_release_publishes_every_finding_kind_with_n_method_and_table(article_release):
     release = article_release
-    definition = definition_of(current_version(get_survey(ARTICLE)))
+    definition = definition_of(newest_version(find_survey(ARTICLE)))
     assert [f["finding_id"] for f in release.findings] == [f.id for f in definition.findings]
     assert {f["kind"] for f in release.findings} == KINDS
     for finding in release.findings:
@@ -210,7 +210,7 @@ def assert_page_matches(table, finding, definition, k) -> None:
 
 def assert_api_matches_page(client, slug: str, document: dict, query: str = "") -> int:
     """Each published finding's page shows the API's figures; returns the withheld cells."""
-    definition = definition_of(current_version(get_survey(slug)))
+    definition = definition_of(newest_version(find_survey(slug)))
     withheld_cells = 0
     for finding in document["findings"]:
         if not finding["published"]:
@@ -296,7 +296,7 @@ def test_chart_is_svg_labelled_in_the_requested_language(client, article_release
 
 
 def test_findings_index_and_home_page_list_the_findings(client, article_release):
-    definition = definition_of(current_version(get_survey(ARTICLE)))
+    definition = definition_of(newest_version(find_survey(ARTICLE)))
     index = page(client, "/findings/?lang=en")
     assert localize(definition.title, "en") in index
     for finding, declared in zip(article_release.findings, definition.findings, strict=True):

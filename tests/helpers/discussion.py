@@ -17,10 +17,11 @@ from survey.database import write_transaction
 from survey.definition import load_definition_file
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import current_version, definition_of, get_survey, store_definition
+from survey.surveys import definition_of, find_survey, newest_version, store_definition
 from survey.users import create_user
-from tests.conftest import ARTICLE_SURVEY, PASSWORD
-from tests.support import input_values, isolated_client
+from tests.helpers.accounts import PASSWORD, log_in
+from tests.helpers.clients import isolated_client
+from tests.helpers.factories import ARTICLE_SURVEY
 
 SLUG = "xing-linkedin"
 FINDING = "linkedin-responsible"  # a finding the article's survey publishes from demo data
@@ -57,11 +58,11 @@ def publish_demo_release(slug: str = SLUG) -> Release:
     stubbed: they take seconds and play no part in the discussion); later calls store a
     release with the same findings directly, which is all the finding page reads.
     """
-    if get_survey(slug) is None:
+    if find_survey(slug) is None:
         load_article_survey()
-    survey = get_survey(slug)
+    survey = find_survey(slug)
     if "findings" not in _published:
-        version = current_version(survey)
+        version = newest_version(survey)
         rng = np.random.default_rng(7)
         for batch in generate(definition_of(version), DEMO_RESPONSES, 7):
             insert_demo_responses(version, batch, rng)
@@ -75,7 +76,7 @@ def publish_demo_release(slug: str = SLUG) -> Release:
 
 def another_release(slug: str = SLUG) -> Release:
     """The next release of the survey, with the findings of the first."""
-    survey = get_survey(slug)
+    survey = find_survey(slug)
     number = max((r.number for r in releases.releases_of(survey)), default=0) + 1
     with write_transaction():
         release = Release(survey_id=survey.id, number=number,
@@ -89,15 +90,6 @@ def make_member(email: str, role: Role = Role.MEMBER, name: str | None = None):
     return create_user(email, PASSWORD, role, display_name=name or email.split("@")[0])
 
 
-def log_in(client, user) -> None:
-    """Log `user` in through the login form (with its CSRF token where the app checks it)."""
-    token = input_values(client.get("/login").get_data(as_text=True)).get("csrf_token")
-    data = {"email": user.email, "password": PASSWORD}
-    if token:
-        data["csrf_token"] = token
-    response = client.post("/login", data=data)
-    assert response.status_code == 302, response.text
-    flashed(client)  # "You are logged in." is not what the tests look for
 
 
 def browser_of(app, user=None):
@@ -105,6 +97,7 @@ def browser_of(app, user=None):
     client = isolated_client(app)
     if user is not None:
         log_in(client, user)
+        flashed(client)  # "You are logged in." is not what the tests look for
     return client
 
 
