@@ -14,8 +14,8 @@ from reports.audit import Published, audit_difference, audit_release
 from reports.publication import DIFFERENCING, UNPROTECTABLE, audited, protect_result
 from reports.releases import earlier_releases
 from reports.rounding import interval, protect_table, round_count
-from survey.surveys import get_survey
-from tests.reports.releasing import add_answer_sets, answer_set, memoize_charts, publish
+from survey.surveys import find_survey
+from tests.helpers.releasing import add_answer_sets, answer_set, memoize_charts, publish
 
 SLUG = "test-survey"
 K = 5
@@ -75,7 +75,7 @@ def newcomers(count: int) -> list[dict]:
 
 
 def releases_of_survey() -> list[Published]:
-    return earlier_releases(get_survey(SLUG))
+    return earlier_releases(find_survey(SLUG))
 
 
 def assert_no_difference_discloses(first: Published, second: Published) -> None:

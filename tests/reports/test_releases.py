@@ -15,7 +15,7 @@ from reports.models import ImmutableError, Release
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import definition_of, find_survey, newest_version
+from survey.surveys import definition_of, find_survey, newest_definition, newest_version
 from tests.helpers.database import assert_database_refuses
 from tests.helpers.releasing import (
     add_answer_sets,
@@ -424,7 +424,7 @@ def chart_bars(finding) -> list:
     """The (row, share) of every bar the chart of a published cross-tab draws."""
     from reports.charts import chart_content
 
-    definition = definition_of(current_version(get_survey(SMALL)))
+    definition = newest_definition(find_survey(SMALL))
     content = chart_content(finding, definition, "en")
     labels = {english_label(definition, "country", c): c for c in ("de", "at")}
     return [[labels[row], share] for row, _answer, share in content["bars"]]
