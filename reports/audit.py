@@ -1,21 +1,24 @@
 """Interval audit of published findings: what linear programming can work out from them.
 
-The attacker knows every published figure, how it was protected (`reports.rounding`: each
-rounded count lies in its rounding interval; older releases published exact counts and
-"fewer than k" / "withheld" cells), which totals the cells sum to, and, between two
-releases, that responses are only ever added (each cell counts at least as many in the
-later one, and a finding gains at most as many respondents as the survey gained
-responses). Within one release, tables that count the same question over the same
-respondents (a distribution and the columns of a cross-tab of it, two cross-tabs by the
-same breakdown) have equal margins, and the attacker is granted that whenever it is true.
+The attacker knows every published figure of every release of a survey, how it was
+protected (`reports.rounding`: each rounded count lies in its rounding interval; older
+releases published exact counts and "fewer than k" / "withheld" cells), which totals the
+cells sum to, and, across releases, that responses are only ever added (no cell, margin or
+total shrinks from one release to a later one, and a finding gains at most as many
+respondents as the survey gained responses). Within a release, tables that count the same
+question over the same respondents (a distribution and the columns of a cross-tab of it,
+two cross-tabs by the same breakdown) have equal margins, or one's respondents include the
+other's; the attacker is granted that whenever it is true of the release being published,
+and in every earlier release too (where it may not have held, granting it only narrows
+what seems possible, so the audit errs towards withholding; if it makes the releases
+inconsistent it is dropped there).
 
-A count is **disclosed** when everything published leaves it certainly between 1 and
-k − 1: in one release, a cell; between two releases, the difference of a cell (how many of
-the new respondents gave that answer); and a cell withheld by an older release is
-disclosed when it is left a single value. `audit_release` and `audit_difference` return
-the disclosed cells (none: nothing is disclosed). Each candidate cell's range comes from
-`scipy.optimize.linprog` (HiGHS); cells whose bounds alone settle it, or that a first LP
-over all candidates shows at 0 (or at k or more), need no LP of their own.
+All of this is one linear program (`reports.knowledge`): every table of every release at
+once. A count is **disclosed** when it leaves certainly between 1 and k − 1: a cell,
+margin or total of the release being published, the difference of one between that
+release and any earlier one (how many of the new respondents gave that answer), and a
+cell an older release withheld is disclosed when it is left a single value. `audit`
+returns the disclosures by finding of the release being published (none: nothing is).
 """
 
 from __future__ import annotations
@@ -24,140 +27,49 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from scipy.optimize import linprog
-
+from reports.knowledge import (
+    UNBOUNDED,
+    Expression,
+    Knowledge,
+    disclosed,
+    minus,
+    recovered,
+    total,
+)
 from reports.rounding import interval
 
-Expression = dict[int, float]
-UNBOUNDED = 10**12
+CELL, DIFFERENCE, RECOVERED = "cell", "difference", "recovered"
 
 
-class Knowledge:
-    """Unknown true counts (variables with bounds) and the linear relations between them."""
+@dataclass(frozen=True)
+class Published:
+    """One release as an attacker reads it: its findings and its number of responses."""
 
-    def __init__(self) -> None:
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-        self.equalities: list[tuple[Expression, float]] = []
-        self.inequalities: list[tuple[Expression, float]] = []  # expression <= value
+    findings: list[dict[str, Any]]
+    responses: int
+    rounding_base: int | None  # None: an older release, its responses exact
 
-    def variable(self, low: float, high: float) -> Expression:
-        self.lower.append(low)
-        self.upper.append(high)
-        return {len(self.lower) - 1: 1.0}
-
-    def equal(self, expression: Expression, value: float = 0.0) -> None:
-        self.equalities.append((expression, value))
-
-    def at_most(self, expression: Expression, value: float = 0.0) -> None:
-        self.inequalities.append((expression, value))
-
-    def bounds(self, expression: Expression) -> tuple[float, float]:
-        """The range of `expression` from the variables' bounds alone (a relaxation)."""
-        low = sum(c * (self.lower[v] if c > 0 else self.upper[v]) for v, c in expression.items())
-        high = sum(c * (self.upper[v] if c > 0 else self.lower[v])
-                   for v, c in expression.items())
-        return low, high
-
-    def _matrix(self, rows: list[tuple[Expression, float]]):
-        if not rows:
-            return None, None
-        matrix = np.zeros((len(rows), len(self.lower)))
-        for r, (expression, _value) in enumerate(rows):
-            for v, c in expression.items():
-                matrix[r, v] += c
-        return matrix, np.array([value for _expression, value in rows], dtype=float)
-
-    def solve(self, objective: Expression) -> np.ndarray | None:
-        """A point minimizing `objective` among the consistent ones; None if there is none."""
-        costs = np.zeros(len(self.lower))
-        for v, c in objective.items():
-            costs[v] += c
-        a_eq, b_eq = self._matrix(self.equalities)
-        a_ub, b_ub = self._matrix(self.inequalities)
-        result = linprog(costs, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                         bounds=list(zip(self.lower, self.upper, strict=True)),
-                         method="highs")
-        return result.x if result.status == 0 else None
-
-
-def _value(point: np.ndarray, expression: Expression) -> float:
-    return sum(c * point[v] for v, c in expression.items())
-
-
-def _plus(*terms: tuple[float, Expression]) -> Expression:
-    total: Expression = {}
-    for factor, expression in terms:
-        for v, c in expression.items():
-            total[v] = total.get(v, 0.0) + factor * c
-    return total
-
-
-def _sum(expressions: Sequence[Expression]) -> Expression:
-    return _plus(*((1.0, e) for e in expressions))
-
-
-def disclosed(knowledge: Knowledge, cells: dict[Hashable, Expression], k: int,
-              ) -> list[Hashable]:
-    """The cells certainly between 1 and k − 1; None if the knowledge is inconsistent."""
-    open_cells = {}
-    for key, expression in cells.items():
-        low, high = knowledge.bounds(expression)
-        if low >= k or high < 1:
-            continue  # settled: at least k, or certainly none
-        open_cells[key] = expression
-    if not open_cells:
-        return []
-    low_point = knowledge.solve(_sum(list(open_cells.values())))
-    if low_point is None:
-        return None  # type: ignore[return-value]
-    high_point = knowledge.solve(_plus(*((-1.0, e) for e in open_cells.values())))
-    found = []
-    for key, expression in open_cells.items():
-        if _none(_value(low_point, expression)) or _value(high_point, expression) >= k - EPS:
-            continue  # a consistent table where it is 0, or k or more
-        if _none(_value(knowledge.solve(expression), expression)):
-            continue
-        most = knowledge.solve({v: -c for v, c in expression.items()})
-        if _value(most, expression) >= k - EPS:
-            continue
-        found.append(key)  # LP: above 0, so (in integers) at least 1; below k
-    return found
-
-
-EPS = 1e-6
-
-
-def _none(value: float) -> bool:
-    """Whether an LP value allows a count of 0 (any positive value means at least 1)."""
-    return value <= EPS
-
-
-def recovered(knowledge: Knowledge, cells: dict[Hashable, Expression]) -> list[Hashable]:
-    """The cells that everything known leaves a single value."""
-    found = []
-    for key, expression in cells.items():
-        low, high = knowledge.bounds(expression)
-        if high - low >= 1:
-            least = knowledge.solve(expression)
-            most = knowledge.solve({v: -c for v, c in expression.items()})
-            low, high = _value(least, expression), _value(most, expression)
-        if np.floor(high + EPS) <= np.ceil(low - EPS):  # one integer at most
-            found.append(key)
-    return found
-
-
-# -- published tables as knowledge ----------------------------------------------------------
 
 @dataclass
 class TableKnowledge:
     """One published table's unknowns: its cells (by label), totals and margins."""
 
+    kind: str
     cells: dict[Hashable, Expression]
     total: Expression
     margins: dict[str, dict[str, Expression]] = field(default_factory=dict)
     withheld: dict[Hashable, Expression] = field(default_factory=dict)  # older releases
+
+    def counts(self) -> dict[Hashable, Expression]:
+        """Every count of the table an attacker can name: cells, a cross-tab's margins
+        (its row and column totals), and the total."""
+        counts = dict(self.cells)
+        if self.kind == "crosstab":
+            for question, margin in self.margins.items():
+                counts.update({("margin", question, label): line
+                               for label, line in margin.items()})
+        counts[("total",)] = self.total
+        return counts
 
 
 class _Reader:
@@ -189,15 +101,14 @@ class _Reader:
         """A line's total: the sum of its cells where they sum to it and it is published as
         their sum (rounded tables); else a count of its own bounding (or equal to) them."""
         if sums and self.base is not None:
-            return _sum(cells)
-        total = self.count(value)
-        for cell in cells:
-            if sums:
-                continue
-            self.knowledge.at_most(_plus((1.0, cell), (-1.0, total)))
+            return total(cells)
+        line = self.count(value)
         if sums:
-            self.knowledge.equal(_plus((1.0, _sum(cells)), (-1.0, total)))
-        return total
+            self.knowledge.equal(minus(total(cells), line))
+        else:
+            for cell in cells:
+                self.knowledge.at_most(minus(cell, line))
+        return line
 
 
 def read_table(knowledge: Knowledge, finding: dict[str, Any], k: int) -> TableKnowledge:
@@ -209,18 +120,19 @@ def read_table(knowledge: Knowledge, finding: dict[str, Any], k: int) -> TableKn
         status = table.get("status") or [None] * len(table["labels"])
         cells = {label: reader.count(value, state, label) for label, value, state in zip(
             table["labels"], table["counts"], status, strict=True)}
-        total = reader.total(list(cells.values()), table["total"], table["cells_sum_to_total"])
-        return TableKnowledge(cells, total, {finding["question_id"]: cells}, reader.withheld)
+        line = reader.total(list(cells.values()), table["total"], table["cells_sum_to_total"])
+        return TableKnowledge(kind, cells, line, {finding["question_id"]: cells},
+                              reader.withheld)
     if kind == "crosstab":
         return _read_crosstab(reader, finding)
     if kind == "ranking":
-        total = reader.count(table["total"])
+        line = reader.count(table["total"])
         cells = {}
         for label, ranked in zip(table["labels"], table["ranked_by"], strict=True):
             cells[("ranked_by", label)] = reader.count(ranked)
-            knowledge.at_most(_plus((1.0, cells[("ranked_by", label)]), (-1.0, total)))
-        return TableKnowledge(cells, total)
-    return TableKnowledge({}, reader.count(table["total"]))  # numeric_summary: its n
+            knowledge.at_most(minus(cells[("ranked_by", label)], line))
+        return TableKnowledge(kind, cells, line)
+    return TableKnowledge(kind, {}, reader.count(table["total"]))  # numeric_summary: its n
 
 
 def _read_crosstab(reader: _Reader, finding: dict[str, Any]) -> TableKnowledge:
@@ -236,22 +148,22 @@ def _read_crosstab(reader: _Reader, finding: dict[str, Any]) -> TableKnowledge:
                                      table["columns_sum_to_totals"])
                      for j, c in enumerate(columns)}
     if reader.base is not None and table["columns_sum_to_totals"]:
-        total = _sum(list(row_totals.values()))
+        line = total(list(row_totals.values()))
     elif reader.base is not None and table["rows_sum_to_totals"]:
-        total = _sum(list(column_totals.values()))
+        line = total(list(column_totals.values()))
     else:
-        total = reader.count(table["total"])
+        line = reader.count(table["total"])
         if table["columns_sum_to_totals"]:
-            knowledge.equal(_plus((1.0, _sum(list(row_totals.values()))), (-1.0, total)))
+            knowledge.equal(minus(total(list(row_totals.values())), line))
         elif table["rows_sum_to_totals"]:
-            knowledge.equal(_plus((1.0, _sum(list(column_totals.values()))), (-1.0, total)))
-        for line in (*row_totals.values(), *column_totals.values()):
-            knowledge.at_most(_plus((1.0, line), (-1.0, total)))
+            knowledge.equal(minus(total(list(column_totals.values())), line))
+        for margin in (*row_totals.values(), *column_totals.values()):
+            knowledge.at_most(minus(margin, line))
     margins = {finding["question_id"]: column_totals, finding["by"]: row_totals}
-    return TableKnowledge(cells, total, margins, reader.withheld)
+    return TableKnowledge("crosstab", cells, line, margins, reader.withheld)
 
 
-# -- the two audits ---------------------------------------------------------------------------
+# -- how tables of one release relate ---------------------------------------------------------
 
 def true_margins(result: dict[str, Any]) -> dict[str, dict[str, int]]:
     """The unprotected margins of a computed finding, as `read_table` names them."""
@@ -265,55 +177,64 @@ def true_margins(result: dict[str, Any]) -> dict[str, dict[str, int]]:
     return {}
 
 
-def audit_release(published: list[dict[str, Any]], truths: list[dict[str, Any]], k: int,
-                  ) -> dict[str, list]:
-    """The disclosed cells of each published finding when all tables of one release are
-    read together (`truths`: the unprotected results, for which margins are equal)."""
-    knowledge = Knowledge()
-    tables = {finding["finding_id"]: read_table(knowledge, finding, k)
-              for finding in published if finding["published"]}
+@dataclass(frozen=True)
+class Relation:
+    """Finding `a`'s margin of `question` equals (0), is at least (1) or at most (−1)
+    finding `b`'s, label by label."""
+
+    a: str
+    b: str
+    question: str
+    sign: int
+
+
+def margin_relations(truths: Sequence[dict[str, Any]]) -> list[Relation]:
+    """How the margins of the same question in two tables truly relate: equal, or the one
+    at least the other in every label (one table's respondents include the other's)."""
     margins = {result["finding_id"]: true_margins(result) for result in truths
                if result.get("table") is not None}
-    _link_margins(knowledge, tables, margins)
-    cells = {(finding_id, key): expression for finding_id, read in tables.items()
-             for key, expression in read.cells.items()}
-    found: dict[str, list] = {}
-    for finding_id, key in disclosed(knowledge, cells, k) or []:
-        found.setdefault(finding_id, []).append(key)
-    return found
-
-
-def _link_margins(knowledge: Knowledge, tables: dict[str, TableKnowledge],
-                  margins: dict[str, dict[str, dict[str, int]]]) -> None:
-    """Margins of one question in two tables: equal where they truly are, the larger one at
-    least the smaller where one table's respondents truly include the other's."""
-    ids = list(tables)
-    for a_index, a in enumerate(ids):
-        for b in ids[a_index + 1:]:
-            for question in set(tables[a].margins) & set(tables[b].margins):
-                true_a = margins.get(a, {}).get(question)
-                true_b = margins.get(b, {}).get(question)
-                if true_a is None or true_b is None or set(true_a) != set(true_b):
+    relations = []
+    ids = list(margins)
+    for index, a in enumerate(ids):
+        for b in ids[index + 1:]:
+            for question in sorted(set(margins[a]) & set(margins[b])):
+                true_a, true_b = margins[a][question], margins[b][question]
+                if set(true_a) != set(true_b):
                     continue
-                gaps = {label: true_a[label] - true_b[label] for label in true_a}
-                for label in gaps:
-                    difference = _plus((1.0, tables[a].margins[question][label]),
-                                       (-1.0, tables[b].margins[question][label]))
-                    if all(g == 0 for g in gaps.values()):
-                        knowledge.equal(difference)
-                    elif all(g >= 0 for g in gaps.values()):
-                        knowledge.at_most({v: -c for v, c in difference.items()})
-                    elif all(g <= 0 for g in gaps.values()):
-                        knowledge.at_most(difference)
+                gaps = [true_a[label] - true_b[label] for label in true_a]
+                if all(g == 0 for g in gaps):
+                    relations.append(Relation(a, b, question, 0))
+                elif all(g >= 0 for g in gaps):
+                    relations.append(Relation(a, b, question, 1))
+                elif all(g <= 0 for g in gaps):
+                    relations.append(Relation(a, b, question, -1))
+    return relations
 
 
-@dataclass(frozen=True)
-class Published:
-    """One release as an attacker reads it: its findings and its number of responses."""
+def _link(knowledge: Knowledge, tables: dict[str, TableKnowledge],
+          relations: Sequence[Relation]) -> None:
+    for relation in relations:
+        if relation.a not in tables or relation.b not in tables:
+            continue
+        margin_a = tables[relation.a].margins.get(relation.question)
+        margin_b = tables[relation.b].margins.get(relation.question)
+        if margin_a is None or margin_b is None or set(margin_a) != set(margin_b):
+            continue
+        for label in margin_a:
+            difference = minus(margin_a[label], margin_b[label])
+            if relation.sign == 0:
+                knowledge.equal(difference)
+            elif relation.sign > 0:
+                knowledge.at_least(difference)
+            else:
+                knowledge.at_most(difference)
 
-    findings: list[dict[str, Any]]
-    responses: int
-    rounding_base: int | None  # None: an older release, its responses exact
+
+# -- every release at once --------------------------------------------------------------------
+
+def _published(release: Published) -> dict[str, dict[str, Any]]:
+    return {finding["finding_id"]: finding for finding in release.findings
+            if finding["published"] and finding.get("table") is not None}
 
 
 def _responses(knowledge: Knowledge, release: Published) -> Expression:
@@ -322,37 +243,108 @@ def _responses(knowledge: Knowledge, release: Published) -> Expression:
     return knowledge.variable(*interval(release.responses, release.rounding_base))
 
 
+def _model(releases: Sequence[Published], relations: Sequence[Relation], k: int, *,
+           earlier_links: bool, monotone: bool):
+    """Every release's tables in one Knowledge; returns it and the tables by release and
+    finding."""
+    knowledge = Knowledge()
+    tables = [{finding_id: read_table(knowledge, finding, k)
+               for finding_id, finding in _published(release).items()} for release in releases]
+    responses = [_responses(knowledge, release) for release in releases]
+    for index, read in enumerate(tables):
+        if earlier_links or index == len(tables) - 1:
+            _link(knowledge, read, relations)
+    if monotone:
+        _only_added(knowledge, tables, responses)
+    return knowledge, tables
+
+
+def _only_added(knowledge: Knowledge, tables: list[dict[str, TableKnowledge]],
+                responses: list[Expression]) -> None:
+    """Responses are only added: from each release to the next that publishes a finding,
+    none of its counts shrinks, and its total grows at most as the responses do."""
+    for before, after in zip(responses, responses[1:]):
+        knowledge.at_least(minus(after, before))
+    last: dict[str, int] = {}
+    for index, read in enumerate(tables):
+        for finding_id, table in read.items():
+            previous = last.get(finding_id)
+            last[finding_id] = index
+            if previous is None or tables[previous][finding_id].kind != table.kind:
+                continue
+            old, new = tables[previous][finding_id].counts(), table.counts()
+            for key in new.keys() & old.keys():
+                knowledge.at_least(minus(new[key], old[key]))
+            knowledge.at_most(minus(minus(new[("total",)], old[("total",)]),
+                                    minus(responses[index], responses[previous])))
+
+
+def audit(later: Published, truths: Sequence[dict[str, Any]] | None, k: int,
+          earlier: Sequence[Published] = ()) -> dict[str, list[tuple]]:
+    """What every release together discloses, by finding of `later` (the release being
+    published; `truths`: its unprotected results, which tell how its tables relate; None:
+    not related). Each disclosure is `("cell", key)`, `("difference", i, key)` with the
+    earlier release `earlier[i]`, or `("recovered", i, key)`, a cell `earlier[i]` withheld."""
+    releases = [*earlier, later]
+    relations = margin_relations(truths) if truths is not None else []
+    for earlier_links, monotone in ((True, True), (False, True), (False, False)):
+        if not earlier and (earlier_links, monotone) != (True, True):
+            break
+        knowledge, tables = _model(releases, relations, k, earlier_links=earlier_links,
+                                   monotone=monotone)
+        candidates = _candidates(tables)
+        found = disclosed(knowledge, candidates, k)
+        if found is None:
+            continue  # a relation granted in an earlier release did not hold, or responses
+            # were deleted in between: read without that
+        withheld = {(finding_id, RECOVERED, index, key): expression
+                    for index, read in enumerate(tables[:-1])
+                    for finding_id, table in read.items() if finding_id in tables[-1]
+                    for key, expression in table.withheld.items()}
+        by_finding: dict[str, list[tuple]] = {}
+        for finding_id, *disclosure in [*found, *recovered(knowledge, withheld)]:
+            by_finding.setdefault(finding_id, []).append(tuple(disclosure))
+        return by_finding
+    raise ValueError("the published tables are inconsistent")
+
+
+def _candidates(tables: list[dict[str, TableKnowledge]]) -> dict[tuple, Expression]:
+    """The counts of the last release, and their differences from every earlier one."""
+    latest = tables[-1]
+    candidates = {}
+    for finding_id, table in latest.items():
+        counts = table.counts()
+        candidates.update({(finding_id, CELL, key): line for key, line in counts.items()})
+        for index, read in enumerate(tables[:-1]):
+            old = read.get(finding_id)
+            if old is None or old.kind != table.kind:
+                continue
+            before = old.counts()
+            candidates.update({(finding_id, DIFFERENCE, index, key): minus(counts[key],
+                                                                          before[key])
+                               for key in counts.keys() & before.keys()})
+    return candidates
+
+
+# -- the audits as questions ------------------------------------------------------------------
+
+def audit_release(published: list[dict[str, Any]], truths: list[dict[str, Any]], k: int,
+                  ) -> dict[str, list]:
+    """The disclosed counts of each published finding when all tables of one release are
+    read together (`truths`: the unprotected results, for which margins are equal)."""
+    found = audit(Published(published, 0, None), truths, k)
+    return {finding_id: [key for kind, key in disclosures]
+            for finding_id, disclosures in found.items()}
+
+
 def audit_difference(earlier: Published, later: Published, finding_id: str, k: int,
                      ) -> list:
-    """The disclosed cells of one finding published in two releases: differences certainly
-    in 1..k−1, and cells withheld by the earlier release that are left one value."""
-    old = _finding(earlier, finding_id)
-    new = _finding(later, finding_id)
-    if old is None or new is None or old["table"]["type"] != new["table"]["type"]:
-        return []
-    for monotone in (True, False):
-        knowledge = Knowledge()
-        before, after = read_table(knowledge, old, k), read_table(knowledge, new, k)
-        common = [key for key in after.cells if key in before.cells]
-        differences = {key: _plus((1.0, after.cells[key]), (-1.0, before.cells[key]))
-                       for key in common}
-        if monotone:  # responses are only added: no cell shrinks, n grows at most as they do
-            for difference in differences.values():
-                knowledge.at_most({v: -c for v, c in difference.items()})
-            grown = _plus((1.0, after.total), (-1.0, before.total),
-                          (-1.0, _responses(knowledge, later)),
-                          (1.0, _responses(knowledge, earlier)))
-            knowledge.at_most(grown)
-            knowledge.at_most({v: -c for v, c in _plus((1.0, after.total),
-                                                       (-1.0, before.total)).items()})
-        found = disclosed(knowledge, differences, k)
-        if found is not None:  # else responses were deleted in between: read without that
-            return found + recovered(knowledge, before.withheld)
-    raise ValueError(f"the published tables of {finding_id!r} are inconsistent")
-
-
-def _finding(release: Published, finding_id: str) -> dict[str, Any] | None:
-    for finding in release.findings:
-        if finding["finding_id"] == finding_id and finding["published"]:
-            return finding
-    return None
+    """The disclosed counts of one finding published in two releases: differences certainly
+    in 1..k−1, and cells withheld by the earlier release that are left one value (the
+    finding's tables read on their own)."""
+    only = [finding for finding in later.findings if finding["finding_id"] == finding_id]
+    before = [finding for finding in earlier.findings if finding["finding_id"] == finding_id]
+    found = audit(Published(only, later.responses, later.rounding_base), None, k,
+                  [Published(before, earlier.responses, earlier.rounding_base)])
+    return [disclosure[-1] for disclosure in found.get(finding_id, [])
+            if disclosure[0] != CELL]

@@ -3,11 +3,12 @@
 `publish_findings` is what a release stores and what the pages, the API and the CSV
 downloads show; nothing downstream sees unprotected counts. Every count is rounded
 (`reports.rounding`); a finding is then published only if its rounded n reaches the
-minimum, and only if the interval audit (`reports.audit`) finds nothing disclosed by
-all tables of the release taken together, nor by its difference from any earlier release.
-A finding the audit objects to is withheld from this release (`withheld_reason`
-"unprotectable" or "differencing"); withholding a table only takes figures away, so the
-audit is repeated until it passes.
+minimum, and only if the interval audit (`reports.audit`) finds nothing disclosed when
+all tables of this release and of every earlier release are read together: no count of
+this release, and no difference from any earlier one. A finding the audit objects to is
+withheld from this release (`withheld_reason` "unprotectable", or "differencing" when an
+earlier release takes part); withholding a table only takes figures away, so the audit is
+repeated until it passes.
 """
 
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from reports.audit import Published, audit_difference, audit_release
+from reports.audit import CELL, Published, audit
 from reports.disclosure import is_publishable
 from reports.findings import compute_finding
 from reports.rounding import protect_table, round_count, rounding_base
@@ -70,21 +71,18 @@ def audited(published: list[dict[str, Any]], results: list[dict[str, Any]], *, k
     """`published` with every finding the audit objects to withheld."""
     published = list(published)
     by_id = {result["finding_id"]: index for index, result in enumerate(results)}
+    base = rounding_base(k)
     while True:
-        objections = audit_release(published, results, k)
+        objections = audit(Published(published, round_count(responses, base), base), results,
+                           k, earlier)
         if not objections:
-            break
-        # One finding at a time, the one with most disclosed cells: withholding it may
+            return published
+        # One finding at a time, the one with most disclosed counts: withholding it may
         # settle the others.
-        worst = max(objections, key=lambda finding_id: len(objections[finding_id]))
-        published[by_id[worst]] = withheld(results[by_id[worst]], UNPROTECTABLE)
-    later = Published(published, round_count(responses, rounding_base(k)), rounding_base(k))
-    for index, finding in enumerate(published):
-        if finding["published"] and any(
-                audit_difference(release, later, finding["finding_id"], k)
-                for release in earlier):
-            published[index] = withheld(results[index], DIFFERENCING)
-    return published
+        worst = max(sorted(objections), key=lambda finding_id: len(objections[finding_id]))
+        reason = (UNPROTECTABLE if all(kind == CELL for kind, *_rest in objections[worst])
+                  else DIFFERENCING)
+        published[by_id[worst]] = withheld(results[by_id[worst]], reason)
 
 
 def release_view(findings: list[dict[str, Any]], responses: int, settings: dict[str, Any],
