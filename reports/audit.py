@@ -263,7 +263,7 @@ def _only_added(knowledge: Knowledge, tables: list[dict[str, TableKnowledge]],
                 responses: list[Expression]) -> None:
     """Responses are only added: from each release to the next that publishes a finding,
     none of its counts shrinks, and its total grows at most as the responses do."""
-    for before, after in zip(responses, responses[1:]):
+    for before, after in zip(responses, responses[1:], strict=False):
         knowledge.at_least(minus(after, before))
     last: dict[str, int] = {}
     for index, read in enumerate(tables):
