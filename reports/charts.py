@@ -78,7 +78,10 @@ def _bars(content: dict) -> alt.Chart:
     data = pd.DataFrame(content["bars"], columns=["label", "value"])
     percent = content["percent"]
     axis = alt.Axis(format="%" if percent else ".1f", title=content["value_title"])
-    return alt.Chart(data).mark_bar(color=BAR).encode(
+    # aria=False: no bar carries its figure in the SVG (as "value: 0.2531"); a chart taken
+    # over from the last release (`same_picture`) would otherwise name that release's
+    # figures beside this release's table.
+    return alt.Chart(data).mark_bar(color=BAR, aria=False).encode(
         x=alt.X("value:Q", axis=axis, scale=alt.Scale(domainMin=0)),
         y=alt.Y("label:N", sort=None, title=None),
         tooltip=["label:N", alt.Tooltip("value:Q", format=".1%" if percent else ".2f")],
@@ -88,7 +91,7 @@ def _bars(content: dict) -> alt.Chart:
 def _stacked(content: dict) -> alt.Chart:
     data = pd.DataFrame(content["bars"], columns=["row", "answer", "share"])
     answers = content["answers"]
-    return alt.Chart(data).mark_bar().encode(
+    return alt.Chart(data).mark_bar(aria=False).encode(  # no figures in the SVG, as above
         x=alt.X("share:Q", axis=alt.Axis(format="%", title=content["value_title"])),
         # The rows' question above their labels, level: beside long labels, turned on its
         # side, it ran into them.
