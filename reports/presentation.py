@@ -222,13 +222,14 @@ def protection_method(settings: dict[str, Any]) -> str:
     """The protection as part of the method text: the method and its parameters."""
     return _("Disclosure control: conventional rounding of every count to base %(base)d (a "
              "half rounds up); totals of single answers are the sums of the rounded counts; "
-             "shares, intervals, averages and Borda scores are computed from the rounded "
+             "shares, intervals, mean places and Borda scores are computed from the rounded "
              "figures; medians, quartiles, means and standard deviations are rounded to two "
              "decimals. Before a release is stored, an interval audit (linear programming "
-             "over all its tables together, and over each earlier release) checks that no "
-             "count of 1 to %(small)d respondents, and no difference of 1 to %(small)d new "
-             "respondents, can be worked out (k = %(k)d); a finding that fails is withheld "
-             "from the release.", base=settings["rounding_base"], small=settings["k"] - 1,
+             "over all its tables and those of every earlier release together) checks that "
+             "no count of 1 to %(small)d respondents, and no difference of 1 to %(small)d new "
+             "respondents from any earlier release, can be worked out (k = %(k)d); a finding "
+             "that fails is withheld from the release.", base=settings["rounding_base"],
+             small=settings["k"] - 1,
              k=settings["k"])
 
 
