@@ -208,6 +208,21 @@ def test_no_published_difference_is_certainly_small(before, added, others):
         assert not values <= set(range(1, K)), values  # nothing certainly 1..k-1
 
 
+def crosstab(cells: list[list[int]]) -> dict:
+    """A 2×2 cross-tab of question q (columns) by b (rows); everyone answered both."""
+    column_totals = [cells[0][j] + cells[1][j] for j in range(2)]
+    return {"finding_id": "x", "kind": "crosstab", "question_id": "q", "by": "b",
+            "n": sum(column_totals), "method_code": "crosstab/single-single", "method": "",
+            "table": {"type": "crosstab", "row_labels": ["r0", "r1"],
+                      "column_labels": ["o0", "o1"], "counts": cells,
+                      "row_totals": [sum(row) for row in cells],
+                      "column_totals": column_totals, "total": sum(column_totals),
+                      "row_shares": [[c / sum(row) if sum(row) else None for c in row]
+                                     for row in cells],
+                      "column_shares": [None, None], "rows_sum_to_totals": True,
+                      "columns_sum_to_totals": True}}
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 30), min_size=2, max_size=2), min_size=2,
                 max_size=2))
@@ -215,17 +230,7 @@ def test_a_distribution_and_its_crosstab_published_together_pin_no_cell(cells):
     """The same question as a distribution and as the columns of a 2×2 cross-tab (everyone
     answered both): whatever the gate lets through, no cell is certainly 1..k-1."""
     column_totals = [cells[0][j] + cells[1][j] for j in range(2)]
-    crosstab = {"finding_id": "x", "kind": "crosstab", "question_id": "q", "by": "b",
-                "n": sum(column_totals), "method_code": "crosstab/single-single", "method": "",
-                "table": {"type": "crosstab", "row_labels": ["r0", "r1"],
-                          "column_labels": ["o0", "o1"], "counts": cells,
-                          "row_totals": [sum(row) for row in cells],
-                          "column_totals": column_totals, "total": sum(column_totals),
-                          "row_shares": [[c / sum(row) if sum(row) else None for c in row]
-                                         for row in cells],
-                          "column_shares": [None, None], "rows_sum_to_totals": True,
-                          "columns_sum_to_totals": True}}
-    results = [distribution(column_totals), crosstab]
+    results = [distribution(column_totals), crosstab(cells)]
     published = audited([protect_result(r, k=K, min_publish_n=1) for r in results], results,
                         k=K, responses=sum(column_totals))
     shown = {f["finding_id"]: f["table"] for f in published if f["published"]}

@@ -23,6 +23,7 @@ from tests.reports.test_protection import (
     SLUG,
     K,
     computed,  # noqa: F401 (a fixture)
+    crosstab,
     crowd,
     distribution,
     exact,
@@ -103,23 +104,8 @@ def test_a_release_after_one_published_before_rounding_is_audited_against_it(
 
 # -- an independent attacker: two releases of a distribution and its cross-tab ---------------
 
-def _crosstab(cells: list[list[int]]) -> dict:
-    """A 2×2 cross-tab of question q (columns) by b (rows); everyone answered both."""
-    column_totals = [cells[0][j] + cells[1][j] for j in range(2)]
-    return {"finding_id": "x", "kind": "crosstab", "question_id": "q", "by": "b",
-            "n": sum(column_totals), "method_code": "crosstab/single-single", "method": "",
-            "table": {"type": "crosstab", "row_labels": ["r0", "r1"],
-                      "column_labels": ["o0", "o1"], "counts": cells,
-                      "row_totals": [sum(row) for row in cells],
-                      "column_totals": column_totals, "total": sum(column_totals),
-                      "row_shares": [[c / sum(row) if sum(row) else None for c in row]
-                                     for row in cells],
-                      "column_shares": [None, None], "rows_sum_to_totals": True,
-                      "columns_sum_to_totals": True}}
-
-
 def _release(cells: list[list[int]], responses: int, earlier=()) -> list[dict]:
-    results = [distribution([cells[0][j] + cells[1][j] for j in range(2)]), _crosstab(cells)]
+    results = [distribution([cells[0][j] + cells[1][j] for j in range(2)]), crosstab(cells)]
     return audited([protect_result(r, k=K, min_publish_n=1) for r in results], results, k=K,
                    responses=responses, earlier=list(earlier))
 
