@@ -26,6 +26,7 @@ def create_app(config=None):
     from reports import discussion_views, exports_web
     from reports import views as findings
     from survey import (
+        account,
         accounts,
         admin,
         api,
@@ -34,6 +35,7 @@ def create_app(config=None):
         errors,
         guards,
         i18n,
+        mail,
         main,
         security,
         taking,
@@ -50,6 +52,7 @@ def create_app(config=None):
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    mail.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     guards.init_app(app)
@@ -60,7 +63,7 @@ def create_app(config=None):
     exports_web.init_app(app)
 
     # The site's map: every blueprint, here and nowhere else.
-    for blueprint in (main.bp, taking.bp, accounts.bp, api.bp, discussion.bp,
+    for blueprint in (main.bp, taking.bp, accounts.bp, account.bp, api.bp, discussion.bp,
                       moderation_views.bp, findings.bp, findings.api_bp,
                       discussion_views.bp, exports_web.bp, admin.bp):
         app.register_blueprint(blueprint)

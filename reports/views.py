@@ -25,7 +25,6 @@ from sqlalchemy import bindparam
 from reports.models import Release
 from reports.presentation import (
     display_table,
-    finding_title,
     method_text,
     summary_sentence,
 )
@@ -88,7 +87,7 @@ def index():
             continue
         definition = _release_definition(release)
         listing.append((survey, release, definition, survey_language(definition)))
-    return render_template("findings/index.html", listing=listing, title=finding_title)
+    return render_template("findings/index.html", listing=listing)
 
 
 def listed_surveys():
@@ -171,7 +170,7 @@ def _render_finding_page(slug, finding_id):
     return render_template(
         "findings/finding.html", survey=survey, release=release, releases=releases_of(survey),
         definition=definition, language=language, published=published,
-        title=finding_title(definition, finding_id, language),
+        title=definition.finding_title(finding_id, language),
         question=definition.question(published["question_id"]),
         method=method_text(published["method_code"]), **context)
 
@@ -272,7 +271,7 @@ def latest_findings(limit: int = 6) -> list[tuple]:
         for finding in release.findings:
             if finding["published"]:
                 items.append((survey, release, finding,
-                              finding_title(definition, finding["finding_id"], language)))
+                              definition.finding_title(finding["finding_id"], language)))
     return items[:limit]
 
 

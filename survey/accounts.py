@@ -1,5 +1,7 @@
-"""Register, log in, log out; the role check for views."""
+"""Register, log in, log out, reset a forgotten password; the role check for views."""
 
+import hashlib
+import hmac
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -18,9 +20,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from survey.extensions import db, limiter, login_manager
-from survey.forms import LoginForm, RegistrationForm
-from survey.models import Role, User
-from survey.users import AccountError, authenticate, create_user
+from survey.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, RegistrationForm
+from survey.guards import plain_int
+from survey.i18n import current_language
+from survey.models import Role, TokenPurpose, User
+from survey.passwords import LinkError, link_for, request_password_reset, set_password_by_link
+from survey.users import AccountError, authenticate, create_user, normalize_email
 
 bp = Blueprint("accounts", __name__)
 
@@ -72,11 +77,13 @@ def login():
     next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and user.is_active:
             _start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(next_url or url_for("main.index"))
-        form.password.errors.append(_("Email or password is wrong."))
+        form.password.errors.append(
+            _("This account is deactivated. Please ask the site's administrators.")
+            if user is not None else _("Email or password is wrong."))
     return render_template("accounts/login.html", form=form, next_url=next_url), (
         422 if form.errors else 200)
 
@@ -88,7 +95,7 @@ def register():
     if form.validate_on_submit():
         try:
             user = create_user(form.email.data, form.password.data,
-                               display_name=form.display_name.data)
+                               display_name=form.display_name.data, language=current_language())
         except AccountError as error:
             messages = {
                 "display_name": _("This name is taken; please choose another."),
@@ -102,6 +109,58 @@ def register():
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("main.index"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
+
+
+def _reset_limit():
+    return current_app.config["RATELIMIT_RESET"]
+
+
+def _reset_account_limit():
+    return current_app.config["RATELIMIT_RESET_ACCOUNT"]
+
+
+def reset_account_key() -> str:
+    """The rate-limit key of the account a reset form names: a keyed hash of the address
+    typed, the same whether or not an account has it."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    email = normalize_email(request.form.get("email") or "")
+    return "reset:" + hmac.new(secret, f"reset:{email}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_account_limit, methods=["POST"], key_func=reset_account_key)
+def forgot_password():
+    """Ask for a reset link. The page answers the same whether or not the address has an
+    account; only an account's address gets a mail."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    return render_template("accounts/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password (or the first one, after an invitation) through a mailed link."""
+    link = link_for(token)
+    if link is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password_by_link(token, form.password.data)
+        except AccountError:
+            form.password.errors.append(_("Use 10 to 200 characters."))
+        except LinkError:
+            return render_template("accounts/link_invalid.html"), 404
+        else:
+            flash(_("Your password is set. Log in with it."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form, token=token,
+                           invitation=link.purpose == TokenPurpose.INVITATION,
+                           email=link.user.email), 422 if form.errors else 200
 
 
 @bp.post("/logout")
@@ -119,6 +178,17 @@ def init_app(app):
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(load_user)
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the account, while it is active and the session's fingerprint of
+    its password is still right (a new password ends every session and remember cookie)."""
+    number, _, fingerprint = user_id.partition(":")
+    if not (plain_int(number) and fingerprint):
+        return None
+    user = db.session.get(User, int(number))
+    if (user is None or not user.is_active
+            or not hmac.compare_digest(user.session_fingerprint(), fingerprint)):
+        return None
+    return user

@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, parse_number_input
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.fieldnames import other_field, rank_field, rank_fields, row_field, row_fields
+from survey.i18n import LANGUAGE_NAMES
 
 INCOMPLETE_RANKING = "?"
 
@@ -157,22 +158,86 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in"))
 
 
-class RegistrationForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[
+PASSWORD_RULE = _l("Use 10 to 200 characters.")
+DISPLAY_NAME_VALIDATORS = [
+    Optional(), Length(min=2, max=40, message=_l("Use 2 to 40 characters.")),
+    Regexp(r"^[\w .'-]+$", message=_l("Use letters, digits, spaces, dots, hyphens or "
+                                      "apostrophes."))]
+DISPLAY_NAME_HINT = _l("Never your email. Leave it empty to appear as “Member” and a number.")
+
+
+def email_field() -> EmailField:
+    """An email address field, checked for its form."""
+    return EmailField(_l("Email"), filters=[_stripped], validators=[
         DataRequired(REQUIRED), Email(_l("Please enter a valid email address.")),
         Length(max=254)])
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice: resetting one, or choosing the first after an invitation."""
+
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(REQUIRED),
-                    Length(min=10, max=200, message=_l("Use 10 to 200 characters."))],
+        validators=[DataRequired(REQUIRED), Length(min=10, max=200, message=PASSWORD_RULE)],
         description=_l("At least 10 characters."))
-    display_name = StringField(
-        _l("Name shown with your comments (optional)"),
-        validators=[Optional(), Length(min=2, max=40, message=_l("Use 2 to 40 characters.")),
-                    Regexp(r"^[\w .'-]+$", message=_l("Use letters, digits, spaces, "
-                                                        "dots, hyphens or apostrophes."))],
-        description=_l("Never your email. Leave it empty to appear as “Member” and a number."))
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(REQUIRED),
                     EqualTo("password", message=_l("The passwords differ."))])
+
+
+class RegistrationForm(NewPasswordForm):
+    email = email_field()
+    display_name = StringField(_l("Name shown with your comments (optional)"),
+                               validators=DISPLAY_NAME_VALIDATORS, description=DISPLAY_NAME_HINT)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current_password = PasswordField(_l("Your current password"),
+                                     validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class NameForm(FlaskForm):
+    display_name = StringField(_l("Name shown with your comments"),
+                               validators=DISPLAY_NAME_VALIDATORS, description=DISPLAY_NAME_HINT)
+
+
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class PreferencesForm(FlaskForm):
+    language = RadioField(_l("Language of the mails we send you"),
+                          choices=LANGUAGE_CHOICES,
+                          validators=[DataRequired(_l("Please choose a language."))])
+    notify_replies = BooleanField(_l("Send me a mail when someone replies to my comment"))
+
+
+class DeleteAccountForm(FlaskForm):
+    comments = RadioField(
+        _l("What should happen to your comments?"),
+        choices=[SelectChoice("keep", _l("Keep them, signed “Former member”")),
+                 SelectChoice("remove", _l("Remove their text from the discussion"))],
+        validators=[DataRequired(_l("Please choose what happens to your comments."))])
+    password = PasswordField(_l("Your password, to confirm"),
+                             validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class InvitationForm(FlaskForm):
+    """An admin creates an account; its owner sets the password through the mailed link."""
+
+    email = email_field()
+    display_name = StringField(_l("Name shown with their comments (optional)"),
+                               validators=DISPLAY_NAME_VALIDATORS)
+    role = SelectField(_l("Role"), choices=[SelectChoice("member", _l("member")),
+                                            SelectChoice("moderator", _l("moderator")),
+                                            SelectChoice("admin", _l("admin"))],
+                       default="member")
+    language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)

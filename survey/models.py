@@ -1,11 +1,24 @@
 """Database models. Responses and participations are kept apart by design (see DESIGN.md)."""
 
 import enum
+import hashlib
+import hmac
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -46,8 +59,11 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None once the account is deleted: the row stays as a stub that the moderation log and
+    # comments kept as "former member" point to, with nothing of the person left on it.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # None while an invited account has no password yet, and after deletion.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
         default=Role.MEMBER,
@@ -55,11 +71,42 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     display_name: Mapped[str | None] = mapped_column(String(40), unique=True)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    language: Mapped[str | None] = mapped_column(String(8))  # of the mails we send them
+    notify_replies: Mapped[bool] = mapped_column(default=False, server_default=false())
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def get_id(self) -> str:
+        """Flask-Login's id, kept in the session and the remember cookie: the account and a
+        keyed fingerprint of its password hash, so that a new password ends every session."""
+        return f"{self.id}:{self.session_fingerprint()}"
+
+    def session_fingerprint(self) -> str:
+        """A keyed hash of the password hash (nothing to guess a password from)."""
+        secret = current_app.config["SECRET_KEY"]
+        secret = secret.encode() if isinstance(secret, str) else secret
+        return hmac.new(secret, f"session:{self.password_hash or ''}".encode(),
+                        hashlib.sha256).hexdigest()[:24]
 
     @property
     def is_banned(self) -> bool:
         """Whether a moderator has banned this member from posting."""
         return self.banned_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may sign in: neither deactivated by an admin nor deleted."""
+        return self.deactivated_at is None and self.deleted_at is None
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the member deleted the account (only a stub without their data is left)."""
+        return self.deleted_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether the account moderates (a moderator or an admin)."""
+        return self.has_role(Role.MODERATOR)
 
     def has_role(self, role: Role) -> bool:
         """Whether this user holds `role` or a higher one."""
@@ -139,5 +186,26 @@ class Draft(db.Model):
     survey_version: Mapped[SurveyVersion] = relationship()
 
 
-__all__ = ["Draft", "Participation", "Response", "Role", "Survey", "SurveyVersion",
-           "User", "utcnow"]
+class TokenPurpose(enum.StrEnum):
+    RESET = "reset"  # "forgot your password", or an admin's reset mail
+    INVITATION = "invitation"  # an account an admin made: its owner chooses the password
+
+
+class AccountToken(db.Model):
+    """A single-use link that lets the owner of an account set its password.
+
+    Only the SHA-256 of the random token is stored, with the account and when it expires:
+    an account matter, nothing that touches a survey or a response.
+    """
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(
+        Enum(TokenPurpose, native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e]))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    user: Mapped[User] = relationship()
+
+
+__all__ = ["AccountToken", "Draft", "Participation", "Response", "Role", "Survey", "SurveyVersion",
+           "TokenPurpose", "User", "utcnow"]

@@ -1,4 +1,4 @@
-"""Account service: creating users and checking passwords (argon2)."""
+"""Account service: creating users, checking passwords (argon2), a member's own settings."""
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,37 +35,70 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def create_user(email: str, password: str, role: Role = Role.MEMBER,
-                display_name: str | None = None) -> User:
-    """A new account with an argon2 hash of its password."""
+def _valid_email(email: str) -> str:
     try:
-        email = normalize_email(validate_email(email, check_deliverability=False).normalized)
+        return normalize_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError:
         raise AccountError(f"{email!r} is not a valid email address") from None
+
+
+def check_password(password: str) -> None:
+    """Refuse a password too short to be one."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
                            field="password")
+
+
+def _free_display_name(display_name: str | None, owner: User | None = None) -> str | None:
+    """The name stripped (None if empty), unless another account has it."""
+    display_name = (display_name or "").strip() or None
+    if display_name:
+        taken = db.session.scalar(select(User.id).where(
+            func.lower(User.display_name) == display_name.lower()))
+        if taken is not None and (owner is None or taken != owner.id):
+            raise AccountError("this name is taken", field="display_name")
+    return display_name
+
+
+def create_user(email: str, password: str | None, role: Role = Role.MEMBER,
+                display_name: str | None = None, language: str | None = None) -> User:
+    """A new account with an argon2 hash of its password (None: an invited account, whose
+    owner sets the password through a link)."""
+    email = _valid_email(email)
+    if password is not None:
+        check_password(password)
     with write_transaction():
         if find_user_by_email(email) is not None:
             raise AccountError("an account with this email exists already")
-        display_name = (display_name or "").strip() or None
-        if display_name and db.session.scalar(select(User.id).where(
-                func.lower(User.display_name) == display_name.lower())):
-            raise AccountError("this name is taken", field="display_name")
-        user = User(email=email, password_hash=_hasher.hash(password), role=Role(role),
-                    display_name=display_name)
+        user = User(email=email, password_hash=_hasher.hash(password) if password else None,
+                    role=Role(role), display_name=_free_display_name(display_name),
+                    language=language)
         db.session.add(user)
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user whose email and password these are, or None."""
-    user = find_user_by_email(email)
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is the account's; as slow for no account or no password as for a
+    wrong one."""
+    stored = user.password_hash if user is not None and user.password_hash else None
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None:
+        return False
+    return stored is not None
+
+
+def hash_password(password: str) -> str:
+    """The argon2 hash to store for a new password (checked first)."""
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None. A deactivated account is
+    returned too (its password was right); callers refuse it with `is_active`."""
+    user = find_user_by_email(email)
+    if not password_matches(user, password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         with write_transaction():
@@ -86,5 +119,19 @@ def change_role(actor: User, user_id: int, role: Role) -> User | None:
 
 
 def accounts(limit: int = 500) -> list[User]:
-    """Accounts in the order they were made."""
-    return list(db.session.scalars(select(User).order_by(User.id).limit(limit)))
+    """Accounts in the order they were made (deleted ones left out)."""
+    return list(db.session.scalars(select(User).where(User.deleted_at.is_(None))
+                                   .order_by(User.id).limit(limit)))
+
+
+def rename(user: User, display_name: str | None) -> None:
+    """Change the name shown with the member's comments (empty: "Member" and a number)."""
+    with write_transaction():
+        user.display_name = _free_display_name(display_name, owner=user)
+
+
+def set_preferences(user: User, language: str, notify_replies: bool) -> None:
+    """The language of the member's mails, and whether a reply to them sends one."""
+    with write_transaction():
+        user.language = language
+        user.notify_replies = notify_replies

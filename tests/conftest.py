@@ -16,6 +16,7 @@ from tests.helpers.accounts import PASSWORD, log_in
 from tests.helpers.clients import IsolatedClient
 from tests.helpers.database import DATABASE_URI, ON_POSTGRES
 from tests.helpers.factories import ARTICLE_SURVEY, survey_document
+from tests.helpers.mail import SmtpServer
 
 
 def _config(uri: str, **extra) -> dict:
@@ -130,3 +131,11 @@ def make_user(app):
 def login_as(client):
     """Log a user in through the login form."""
     return lambda user, password=PASSWORD: log_in(client, user, password)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback for this test; give the app `smtp_server.config()`."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
