@@ -34,7 +34,7 @@ def delete_account(user: User, password: str, remove_comments: bool) -> None:
                 comment.status = CommentStatus.DELETED
                 comment.body = comment.body_html = ""
         log_action(user, "account_delete", member=user,
-                   note="comments removed" if remove_comments else "comments kept")
+                   reason="comments_removed" if remove_comments else "comments_kept")
         db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
         user.email = user.password_hash = user.display_name = user.language = None
         user.notify_replies = False

@@ -41,8 +41,10 @@ def csrf_token(client, path="/login") -> str:
 
 
 def session_user(client):
+    """The account number the session is signed in as, or None."""
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        user_id = session.get("_user_id")
+    return user_id.partition(":")[0] if user_id else None
 
 
 def database_rows() -> dict:

@@ -114,11 +114,20 @@ def flag_reason_label(reason) -> str:
     return str(FLAG_REASONS[FlagReason(reason)])
 
 
+# Reasons the site itself records, by key (see survey.deletion).
+RECORDED_REASONS = {
+    "comments_removed": lambda: _("comments removed"),
+    "comments_kept": lambda: _("comments kept, signed “Former member”"),
+}
+
+
 def reason_text(reason: str | None) -> str:
-    """A moderator's reason as shown: a preset's label in the reader's language, or the words
+    """A reason in the log as shown: a preset's label in the reader's language, or the words
     the moderator wrote."""
     if reason in HIDE_REASONS:
         return str(HIDE_REASONS[reason])
+    if reason in RECORDED_REASONS:
+        return RECORDED_REASONS[reason]()
     return reason or ""
 
 
