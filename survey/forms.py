@@ -177,13 +177,17 @@ def _stripped(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def new_password_field(label) -> PasswordField:
+    """A field for a password to be set, 10 to 200 characters."""
+    return PasswordField(
+        label, validators=[DataRequired(REQUIRED), Length(min=10, max=200, message=PASSWORD_RULE)],
+        description=_l("At least 10 characters."))
+
+
 class NewPasswordForm(FlaskForm):
     """A new password, typed twice: resetting one, or choosing the first after an invitation."""
 
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(REQUIRED), Length(min=10, max=200, message=PASSWORD_RULE)],
-        description=_l("At least 10 characters."))
+    password = new_password_field(_l("Password"))
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(REQUIRED),
@@ -203,6 +207,7 @@ class ForgotPasswordForm(FlaskForm):
 class PasswordChangeForm(NewPasswordForm):
     current_password = PasswordField(_l("Your current password"),
                                      validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = new_password_field(_l("New password"))
 
 
 class NameForm(FlaskForm):

@@ -128,6 +128,8 @@ def test_member_discusses_and_moderator_works_the_queue_with_the_keyboard(
     expect(mod.get_by_role("status")).to_have_text("Done: flags dismissed.")
 
     # Hiding without a reason is refused beside the field; then a written reason.
+    tab_to(mod, item(mod, "crosses the line").get_by_text("Hide, delete or ban…"))
+    mod.keyboard.press("Enter")  # opens the reasoned decisions
     tab_to(mod, item(mod, "crosses the line").get_by_role("button", name="Hide"))
     mod.keyboard.press("Enter")
     expect(mod.get_by_role("alert")).to_contain_text("Please give a reason for hiding")
