@@ -7,7 +7,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from survey.deletion import delete_account
 from survey.discussion.comments import hiding_actions, member_activity
-from survey.forms import DeleteAccountForm, NameForm, PasswordChangeForm, PreferencesForm
+from survey.forms import (
+    DeleteAccountForm,
+    NameForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    show_account_error,
+)
 from survey.passwords import change_own_password
 from survey.users import AccountError, rename, set_preferences
 
@@ -48,8 +54,8 @@ def change_name():
     if form.validate_on_submit():
         try:
             rename(current_user, form.display_name.data)
-        except AccountError:
-            form.display_name.errors.append(_("This name is taken; please choose another."))
+        except AccountError as error:
+            show_account_error(form, error)
         else:
             flash(_("Your name is changed."), "success")
             return redirect(url_for("account.index"))
@@ -77,10 +83,7 @@ def change_password():
         try:
             change_own_password(current_user, form.current_password.data, form.password.data)
         except AccountError as error:
-            field = form.current_password if error.field == "current_password" else form.password
-            field.errors.append(_("This is not your current password.")
-                                if error.field == "current_password"
-                                else _("Use 10 to 200 characters."))
+            show_account_error(form, error)
         else:
             # This browser stays logged in under the new password; all others are logged out.
             login_user(current_user._get_current_object())
@@ -97,10 +100,10 @@ def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            delete_account(current_user._get_current_object(), form.password.data,
+            delete_account(current_user._get_current_object(), form.current_password.data,
                            remove_comments=form.comments.data == "remove")
-        except AccountError:
-            form.password.errors.append(_("This is not your password."))
+        except AccountError as error:
+            show_account_error(form, error)
         else:
             logout_user()
             session.clear()

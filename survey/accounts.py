@@ -20,7 +20,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from survey.extensions import db, limiter, login_manager
-from survey.forms import ForgotPasswordForm, LoginForm, NewPasswordForm, RegistrationForm
+from survey.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegistrationForm,
+    show_account_error,
+)
 from survey.guards import plain_int
 from survey.i18n import current_language
 from survey.models import Role, TokenPurpose, User
@@ -97,13 +103,7 @@ def register():
             user = create_user(form.email.data, form.password.data,
                                display_name=form.display_name.data, language=current_language())
         except AccountError as error:
-            messages = {
-                "display_name": _("This name is taken; please choose another."),
-                "password": _("Use 10 to 200 characters."),
-            }
-            field = form[error.field] if error.field in messages else form.email
-            field.errors.append(messages.get(error.field,
-                                             _("An account with this email exists already.")))
+            show_account_error(form, error)
         else:
             _start_session(user)
             flash(_("Welcome! Your account is ready."), "success")
@@ -151,8 +151,8 @@ def reset_password(token):
     if form.validate_on_submit():
         try:
             set_password_by_link(token, form.password.data)
-        except AccountError:
-            form.password.errors.append(_("Use 10 to 200 characters."))
+        except AccountError as error:
+            show_account_error(form, error)
         except LinkError:
             return render_template("accounts/link_invalid.html"), 404
         else:

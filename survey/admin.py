@@ -9,7 +9,7 @@ from flask_login import current_user
 from survey.account_admin import invite, send_reset, set_active
 from survey.accounts import role_required
 from survey.extensions import db
-from survey.forms import InvitationForm
+from survey.forms import InvitationForm, show_account_error
 from survey.i18n import current_language
 from survey.models import Role, User
 from survey.passwords import awaiting_password
@@ -46,10 +46,7 @@ def create_account():
             user = invite(current_user, form.email.data, form.display_name.data,
                           Role(form.role.data), form.language.data)
         except AccountError as error:
-            field = form.display_name if error.field == "display_name" else form.email
-            field.errors.append(_("This name is taken; please choose another.")
-                                if error.field == "display_name"
-                                else _("An account with this email exists already."))
+            show_account_error(form, error)
         else:
             flash(_("The account %(email)s is created; an invitation is on its way.",
                     email=user.email), "success")

@@ -22,7 +22,7 @@ def delete_account(user: User, password: str, remove_comments: bool) -> None:
     """Delete the member's account, confirmed by their password; their comments stay, signed
     "former member", or lose their text (replies keep a "deleted" placeholder)."""
     if not password_matches(user, password):
-        raise AccountError("the password is wrong", field="password")
+        raise AccountError("the password is wrong", field="current_password")
     with write_transaction():
         if remove_comments:
             for comment in db.session.scalars(select(Comment).where(

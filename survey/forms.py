@@ -159,6 +159,20 @@ class LoginForm(FlaskForm):
 
 
 PASSWORD_RULE = _l("Use 10 to 200 characters.")
+# What an account form says beside the field a refused change names (AccountError.field).
+ACCOUNT_ERRORS = {
+    "email": _l("An account with this email exists already."),
+    "display_name": _l("This name is taken; please choose another."),
+    "password": PASSWORD_RULE,
+    "current_password": _l("This is not your current password."),
+}
+
+
+def show_account_error(form, error) -> None:
+    """Put a refused account change's message beside the field it concerns (the email
+    field, if the form has no field of that name)."""
+    field = form._fields.get(error.field) or form._fields["email"]
+    field.errors = [*field.errors, str(ACCOUNT_ERRORS.get(error.field, ACCOUNT_ERRORS["email"]))]
 DISPLAY_NAME_VALIDATORS = [
     Optional(), Length(min=2, max=40, message=_l("Use 2 to 40 characters.")),
     Regexp(r"^[\w .'-]+$", message=_l("Use letters, digits, spaces, dots, hyphens or "
@@ -231,8 +245,8 @@ class DeleteAccountForm(FlaskForm):
         choices=[SelectChoice("keep", _l("Keep them, signed “Former member”")),
                  SelectChoice("remove", _l("Remove their text from the discussion"))],
         validators=[DataRequired(_l("Please choose what happens to your comments."))])
-    password = PasswordField(_l("Your password, to confirm"),
-                             validators=[DataRequired(REQUIRED), Length(max=200)])
+    current_password = PasswordField(_l("Your password, to confirm"),
+                                     validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
 class InvitationForm(FlaskForm):

@@ -14,7 +14,8 @@ from survey.surveys import load_survey_file, store_definition
 from survey.users import create_user
 from tests.helpers.accounts import PASSWORD, log_in
 from tests.helpers.clients import IsolatedClient
-from tests.helpers.database import DATABASE_URI, ON_POSTGRES
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES, fresh_postgres_database
+from tests.helpers.discussion import cheap_passwords, make_member, publish_demo_release
 from tests.helpers.factories import ARTICLE_SURVEY, survey_document
 from tests.helpers.mail import SmtpServer
 
@@ -34,14 +35,7 @@ def _migrate(uri: str) -> None:
 
 def _worker_database(worker: str) -> str:
     """A PostgreSQL database of this xdist worker's own, emptied and migrated."""
-    url = sa.make_url(DATABASE_URI)
-    name = f"{url.database}_{worker}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    uri = url.set(database=name).render_as_string(hide_password=False)
+    uri = fresh_postgres_database(f"{sa.make_url(DATABASE_URI).database}_{worker}")
     _migrate(uri)
     return uri
 
@@ -139,3 +133,38 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch):
+    """Hash this test's passwords with the cheapest argon2 parameters (see
+    tests.helpers.discussion.cheap_passwords)."""
+    cheap_passwords(monkeypatch)
+
+
+# The people of a discussion: a published finding to talk about, staff and two members.
+
+@pytest.fixture
+def release(app):
+    """Release 1 of the article's survey, with the finding everyone comments on."""
+    return publish_demo_release()
+
+
+@pytest.fixture
+def moderator(release):
+    return make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
+
+
+@pytest.fixture
+def admin(release):
+    return make_member("admin@example.org", Role.ADMIN, "Adminin")
+
+
+@pytest.fixture
+def alice(release):
+    return make_member("alice@example.org", name="Alice")
+
+
+@pytest.fixture
+def bob(release):
+    return make_member("bob@example.org", name="Bob")

@@ -11,7 +11,7 @@ from survey.discussion.comments import post_comment
 from survey.discussion.models import Comment, CommentStatus, ModerationAction
 from survey.discussion.moderation import moderate_comment
 from survey.extensions import db
-from survey.models import Participation, Response, Role, User
+from survey.models import Participation, Response, User
 from survey.surveys import find_survey
 from tests.helpers.accounts import PASSWORD, post_login
 from tests.helpers.clients import isolated_client
@@ -19,16 +19,16 @@ from tests.helpers.discussion import (
     FINDING,
     SLUG,
     browser_of,
-    cheap_passwords,
     flashed,
     make_member,
     page_text,
     post_form,
-    publish_demo_release,
 )
 from tests.helpers.mail import sent_mails
 from tests.helpers.pages import finish_factory_survey
 from tests.helpers.urlmap import rule_url, url_map_rules
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 NEW_PASSWORD = "another long passphrase"
 
@@ -36,26 +36,6 @@ NEW_PASSWORD = "another long passphrase"
 @pytest.fixture
 def app_config(smtp_server):
     return smtp_server.config()
-
-
-@pytest.fixture(autouse=True)
-def _cheap(monkeypatch):
-    cheap_passwords(monkeypatch)
-
-
-@pytest.fixture
-def release(app):
-    return publish_demo_release()
-
-
-@pytest.fixture
-def moderator(release):
-    return make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
-
-
-@pytest.fixture
-def alice(release):
-    return make_member("alice@example.org", name="Alice")
 
 
 def fresh(model, ident):
@@ -229,7 +209,8 @@ def test_the_account_page_shows_why_a_comment_is_hidden(app, moderator, alice):
 
 
 def delete(client, comments="keep", password=PASSWORD):
-    return client.post("/account/delete", data={"comments": comments, "password": password})
+    return client.post("/account/delete", data={"comments": comments,
+                                                "current_password": password})
 
 
 def test_deleting_keeps_comments_as_former_member_and_erases_the_person(app, moderator,
@@ -264,8 +245,8 @@ def test_deleting_can_remove_the_comments_text(app, moderator, alice):
 def test_deleting_needs_the_password_and_a_choice(app, alice):
     client = browser_of(app, alice)
     wrong = delete(client, password="not it at all")
-    assert wrong.status_code == 422 and "This is not your password." in wrong.text
-    no_choice = client.post("/account/delete", data={"password": PASSWORD})
+    assert wrong.status_code == 422 and "This is not your current password." in wrong.text
+    no_choice = client.post("/account/delete", data={"current_password": PASSWORD})
     assert no_choice.status_code == 422 and 'role="alert"' in no_choice.text
     assert fresh(User, alice.id).deleted_at is None
 

@@ -12,15 +12,11 @@ from survey.mail import mail_log_path
 from survey.users import create_user
 from tests.helpers.accounts import PASSWORD
 from tests.helpers.clients import isolated_client
-from tests.helpers.discussion import cheap_passwords
 from tests.helpers.mail import sent_mails
 
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
+
 ADDRESS = "paula@example.org"
-
-
-@pytest.fixture(autouse=True)
-def _cheap(monkeypatch):
-    cheap_passwords(monkeypatch)
 
 
 def ask_for_reset(app):

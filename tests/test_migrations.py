@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from survey.extensions import db
-from tests.helpers.database import DATABASE_URI, ON_POSTGRES
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES, fresh_postgres_database
 
 REVISION, BEFORE = "c4d8e2f1a7b3", "9e4b2d7c1a53"
 
@@ -23,15 +23,7 @@ def empty_database(tmp_path, worker_id):
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
     url = sa.make_url(DATABASE_URI)
-    name = f"{url.database}_migrations_{worker_id}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield fresh_postgres_database(f"{url.database}_migrations_{worker_id}")
 
 
 @pytest.fixture

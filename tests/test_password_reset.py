@@ -14,8 +14,9 @@ from survey.models import AccountToken, User, utcnow
 from survey.users import create_user
 from tests.helpers.accounts import PASSWORD, post_login
 from tests.helpers.clients import isolated_client
-from tests.helpers.discussion import cheap_passwords
 from tests.helpers.mail import sent_mails
+
+pytestmark = pytest.mark.usefixtures("cheap_hashing")
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -23,11 +24,6 @@ NEW_PASSWORD = "a brand new passphrase"
 @pytest.fixture
 def app_config(smtp_server):
     return smtp_server.config()
-
-
-@pytest.fixture(autouse=True)
-def _cheap(monkeypatch):
-    cheap_passwords(monkeypatch)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from tests.helpers.discussion import (
     cheap_passwords,
     make_member,
     post_form,
-    publish_demo_release,
 )
 from tests.helpers.factories import COMPLETE_ANSWERS
 
@@ -46,11 +45,6 @@ def _fresh_limits(app, monkeypatch):
     limiter.reset()
     yield
     limiter.reset()
-
-
-@pytest.fixture
-def release(app):
-    return publish_demo_release()
 
 
 def assert_limited_page(response, title="Too many requests"):

@@ -3,11 +3,23 @@
 import os
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 DATABASE_URI = os.environ.get("RESONANZ_SQLALCHEMY_DATABASE_URI", "")
 ON_POSTGRES = DATABASE_URI.startswith("postgresql")
+
+
+def fresh_postgres_database(name: str) -> str:
+    """The URI of an empty PostgreSQL database `name` beside the suite's (made anew)."""
+    url = sa.make_url(DATABASE_URI)
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def assert_database_refuses(statement, params: dict | None = None, *, match: str) -> None:
