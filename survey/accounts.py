@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from survey.account_mail import send_registration_mail
 from survey.extensions import db, limiter, login_manager
 from survey.forms import (
     ForgotPasswordForm,
@@ -31,7 +32,8 @@ from survey.guards import plain_int
 from survey.i18n import current_language
 from survey.models import Role, TokenPurpose, User
 from survey.passwords import LinkError, link_for, request_password_reset, set_password_by_link
-from survey.users import AccountError, authenticate, create_user, normalize_email
+from survey.users import AccountError, authenticate, normalize_email
+from survey.users import register as register_account
 
 bp = Blueprint("accounts", __name__)
 
@@ -97,17 +99,22 @@ def login():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
+    """Register. The answer is the same whether or not the address had an account; a mail to
+    the address says which."""
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            user = create_user(form.email.data, form.password.data,
-                               display_name=form.display_name.data, language=current_language())
+            registration = register_account(form.email.data, form.password.data,
+                                            display_name=form.display_name.data,
+                                            language=current_language())
         except AccountError as error:
             show_account_error(form, error)
         else:
-            _start_session(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(url_for("main.index"))
+            send_registration_mail(registration, current_language())
+            flash(_("Thank you. If this address had no account yet, it has one now: log in "
+                    "with it and your password. If it had one already, its password has not "
+                    "changed."), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 

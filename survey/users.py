@@ -1,5 +1,8 @@
 """Account service: creating users, checking passwords (argon2), a member's own settings."""
 
+import enum
+from dataclasses import dataclass
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
@@ -75,6 +78,37 @@ def create_user(email: str, password: str | None, role: Role = Role.MEMBER,
                     language=language)
         db.session.add(user)
     return user
+
+
+class RegistrationOutcome(enum.StrEnum):
+    CREATED = "created"
+    ALREADY_REGISTERED = "already_registered"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registering did. The visitor is told the same either way; a mail to the address
+    says which: welcome, or "you have an account already"."""
+
+    outcome: RegistrationOutcome
+    user: User  # the new account, or the one the address already has
+
+
+def register(email: str, password: str, display_name: str | None = None,
+             language: str | None = None) -> Registration:
+    """Register a member, or find that the address has an account, in about the same time
+    and without telling the caller's visitor (the view answers alike in both cases)."""
+    email = _valid_email(email)
+    password_hash = hash_password(password)  # hashed in both cases: the same time either way
+    with write_transaction():
+        display_name = _free_display_name(display_name)
+        existing = find_user_by_email(email)
+        if existing is not None:
+            return Registration(RegistrationOutcome.ALREADY_REGISTERED, existing)
+        user = User(email=email, password_hash=password_hash, display_name=display_name,
+                    language=language)
+        db.session.add(user)
+    return Registration(RegistrationOutcome.CREATED, user)
 
 
 def password_matches(user: User | None, password: str) -> bool:
