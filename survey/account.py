@@ -14,6 +14,7 @@ from survey.forms import (
     PreferencesForm,
     show_account_error,
 )
+from survey.mail import default_language
 from survey.passwords import change_own_password
 from survey.users import AccountError, rename, set_preferences
 
@@ -26,7 +27,8 @@ def _forms(**posted) -> dict:
     forms = {
         "name_form": NameForm(formdata=None, data={"display_name": user.display_name or ""}),
         "preferences_form": PreferencesForm(formdata=None, data={
-            "language": user.language or "en", "notify_replies": user.notify_replies}),
+            "language": user.language or default_language(),
+            "notify_replies": user.notify_replies}),
         "password_form": PasswordChangeForm(formdata=None),
     }
     forms.update(posted)
