@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from reports.releases import release_by_number
+from reports.views import render_finding_page
 from survey.discussion.comments import DiscussionError, post_comment
 from survey.discussion.forms import CommentForm
 from survey.discussion.web import comment_limit, finding_url, member_key, message_for
@@ -32,15 +33,22 @@ def post(slug, finding_id):
             or (form.parent_id.data and parent is None)):
         abort(400)  # the page's hidden fields were changed: no such release or comment
     if not form.validate():
-        for message in [*form.body.errors] or [_("Please write something.")]:
-            flash(message, "error")
-        return redirect(finding_url(slug, finding_id, _anchor="discussion"))
+        return _refused(form, slug, finding_id, release)
     try:
         comment = post_comment(current_user, survey, finding_id, release, form.body.data, parent)
     except DiscussionError as error:
-        flash(message_for(error), "error")
-        return redirect(finding_url(slug, finding_id, _anchor="discussion"))
+        form.body.errors = [message_for(error)]
+        if error.code in ("no_parent", "too_deep"):
+            form.parent_id.data = ""  # no reply form to show it in: the comment form takes it
+        return _refused(form, slug, finding_id, release)
     if comment.approved_at is None:
         flash(_("Thank you! Your first comments are checked by a moderator before others "
                 "see them."), "success")
     return redirect(finding_url(comment))
+
+
+def _refused(form, slug, finding_id, release):
+    """The finding page again with the text as typed and why it was refused (422)."""
+    if not form.body.errors:
+        form.body.errors = [_("Please write something.")]
+    return render_finding_page(slug, finding_id, refused=form, release_number=release), 422

@@ -21,6 +21,7 @@ from reports.export.jobs import create_job, export_folder, recent_jobs, start_jo
 from reports.models import ExportJob
 from survey.admin import admin_required
 from survey.extensions import db
+from survey.main import survey_title
 from survey.surveys import find_survey, open_surveys
 
 bp = Blueprint("exports", __name__, url_prefix="/admin/exports")
@@ -42,7 +43,7 @@ class ExportForm(FlaskForm):
 
 def _form():
     form = ExportForm()
-    form.survey.choices = [SelectChoice(s.slug) for s in open_surveys()]
+    form.survey.choices = [SelectChoice(s.slug, survey_title(s)) for s in open_surveys()]
     return form
 
 
@@ -65,7 +66,8 @@ def index():
 @bp.get("/<int:job_id>")
 @admin_required
 def status(job_id):
-    """A job's state; the page reloads itself (no JavaScript) until the files are ready."""
+    """A job's state, with a link to look again until the files are ready (a page that
+    reloads itself would move a screen reader's reading position)."""
     job = db.get_or_404(ExportJob, job_id)
     return render_template("admin/export_status.html", job=job)
 

@@ -17,20 +17,23 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam
 
+from reports.charts import NARROW
 from reports.models import Release
 from reports.presentation import (
     display_table,
     method_text,
+    spreadsheet_value,
     summary_sentence,
 )
 from reports.releases import (
     ReleaseError,
     latest_release,
+    narrow_key,
     publish_release,
     release_by_number,
     release_stamp_statement,
@@ -55,9 +58,10 @@ api_bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
 MAX_RELEASE_NUMBER = 2**31 - 1
 
 
-def _chosen_release(survey):
-    """The release named by ?release=N, else the latest; None when nothing is published."""
-    given = request.args.get("release")
+def _chosen_release(survey, given=None):
+    """The release named by ?release=N (or `given`), else the latest; None when nothing is
+    published."""
+    given = request.args.get("release") if given is None else str(given)
     if given is None:
         return latest_release(survey)
     number = _release_number(given) or 0
@@ -97,10 +101,11 @@ def listed_surveys():
     return [surveys[slug] for slug in sorted(surveys)]
 
 
-def _shown_release(slug):
-    """(survey, release, definition) for a finding's URL: ?release=N or the latest; 404 if none."""
+def _shown_release(slug, number=None):
+    """(survey, release, definition) for a finding's URL: ?release=N (or `number`) or the
+    latest; 404 if none."""
     survey = survey_or_404(slug)
-    release = _chosen_release(survey)
+    release = _chosen_release(survey, number)
     if release is None:
         abort(404)
     return survey, release, _release_definition(release)
@@ -121,12 +126,12 @@ def finding_page(slug, finding_id):
     the same address, language, release and state of the discussion; it is kept for them.
     """
     if current_user.is_authenticated or session.get("_flashes"):
-        return _render_finding_page(slug, finding_id)
+        return render_finding_page(slug, finding_id)
     stamp = _page_stamp(slug, finding_id, _release_number(request.args.get("release")))
     if stamp is None:  # no such survey or release: the full path says which
-        return _render_finding_page(slug, finding_id)
+        return render_finding_page(slug, finding_id)
     key = (database_key(), request.full_path, str(get_locale()), stamp)
-    return _pages.get_or_make(key, lambda: _render_finding_page(slug, finding_id))
+    return _pages.get_or_make(key, lambda: render_finding_page(slug, finding_id))
 
 
 def _release_number(given: str | None) -> int | None:
@@ -154,19 +159,27 @@ def _page_stamp_statement(numbered: bool):
 _pages = bounded_cache("finding pages for visitors", 256)
 
 
-def _render_finding_page(slug, finding_id):
-    survey, release, definition = _shown_release(slug)
+def render_finding_page(slug, finding_id, refused=None, release_number=None) -> str:
+    """The finding page; with `refused` (a CommentForm with errors), the comment or reply
+    form shows again with its text and messages, at release `release_number`."""
+    survey, release, definition = _shown_release(slug, release_number)
     published = _published_finding(release, finding_id)
     language = survey_language(definition)
     sort = request.args.get("sort", "newest")
+    replying = refused is not None and bool(refused.parent_id.data)
     context = {
         "thread": read_thread(survey, finding_id, current_user if current_user.is_authenticated
                               else None, sort, request.args.get("page", 1, type=int)),
-        "sort": sort, "comment_form": CommentForm(),
+        "sort": sort,
+        "comment_form": refused if refused is not None and not replying else CommentForm(
+            formdata=None),
+        "reply_form": refused if replying else None,
     }
     if published["published"]:
+        charts = release.charts.get(finding_id) or {}
         context.update(table=display_table(published, definition, language),
-                       summary=summary_sentence(published, definition, language))
+                       summary=summary_sentence(published, definition, language),
+                       narrow_chart=narrow_key(language) in charts)
     return render_template(
         "findings/finding.html", survey=survey, release=release, releases=releases_of(survey),
         definition=definition, language=language, published=published,
@@ -180,7 +193,12 @@ def chart(slug, finding_id):
     """The finding's chart as stored in the release, in the page's language."""
     survey, release, definition = _shown_release(slug)
     charts = release.charts.get(finding_id) or abort(404)
-    svg = charts.get(survey_language(definition)) or charts[definition.languages[0]]
+    language = survey_language(definition)
+    if language not in charts:
+        language = definition.languages[0]
+    # ?layout=narrow: the chart for phones; releases drawn before there was one have none.
+    svg = (request.args.get("layout") == NARROW and charts.get(narrow_key(language))
+           or charts[language])
     response = Response(svg, mimetype="image/svg+xml")
     # A chart of a named release never changes; "the latest" does with the next release.
     response.headers["Cache-Control"] = ("public, max-age=86400, immutable"
@@ -197,10 +215,14 @@ def finding_csv(slug, finding_id):
         abort(404)
     table = display_table(published, definition, survey_language(definition))
     out = io.StringIO()
-    writer = csv.writer(out)
+    # A byte order mark, so that spreadsheet programs read UTF-8 (umlauts, dashes); where
+    # the decimal mark is a comma, fields are separated by semicolons, as those programs
+    # expect there.
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";" if format_decimal(0.5) == "0,5" else ",")
     writer.writerow(table.header)
     for row in table.rows:
-        writer.writerow([cell.text if cell.value is None else cell.value for cell in row])
+        writer.writerow([spreadsheet_value(cell) for cell in row])
     filename = f"{slug}-{finding_id}-release-{release.number}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

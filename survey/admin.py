@@ -4,6 +4,7 @@ mails), and links to releases and exports."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey.account_admin import invite, send_reset, set_active
@@ -20,6 +21,17 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 admin_required = role_required(Role.ADMIN)
+
+ROLE_LABELS = {Role.MEMBER: _l("Member"), Role.MODERATOR: _l("Moderator"),
+               Role.ADMIN: _l("Administrator")}
+
+
+def role_label(role) -> str:
+    """A role's name in the page's language."""
+    return str(ROLE_LABELS[Role(role)])
+
+
+bp.record_once(lambda state: state.app.jinja_env.globals.update(role_label=role_label))
 
 
 def _index(invitation: InvitationForm | None = None, status: int = 200):
@@ -106,5 +118,5 @@ def user_role(user_id):
     except AccountError:
         flash(_("You cannot change your own role."), "error")
         return redirect(url_for("admin.index"))
-    flash(_("The role is changed."), "success")
+    flash(_("The role has been changed."), "success")
     return redirect(url_for("admin.index"))

@@ -113,13 +113,22 @@ def _field_data(questions, answers):
 
 
 def answers_from_form(form, questions) -> dict:
-    """The posted answers in the API's shape, ready for `check_answers`."""
+    """The posted answers in the API's shape, ready for `check_answers`.
+
+    Text typed beside "Other" counts as choosing "Other", as in other survey tools: in a
+    multiple choice it is added; in a single choice it is the answer unless another option
+    was chosen too (then `check_answers` asks to keep one of them)."""
     answers = {}
     for question in questions:
-        answers[question.id] = _value(form, question)
+        value = _value(form, question)
         other = form._fields.get(other_field(question.id))
-        if other is not None and other.data:
+        if other is not None and other.data and other.data.strip():
             answers[other_key(question.id)] = other.data
+            if question.type == "multi_choice" and OTHER not in (value or []):
+                value = [*(value or []), OTHER]
+            elif value is None:
+                value = OTHER
+        answers[question.id] = value
     return answers
 
 

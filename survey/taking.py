@@ -22,7 +22,7 @@ from survey.extensions import limiter
 from survey.fieldnames import TEMPLATE_HELPERS, field_of_answer
 from survey.forms import answers_from_form, build_page_form
 from survey.guards import survey_or_404
-from survey.i18n import survey_language
+from survey.i18n import survey_language, switch_language
 from survey.respondents import respondent_keys, set_respondent_cookie
 from survey.responses import (
     AlreadyAnswered,
@@ -68,7 +68,7 @@ def _render_page(survey, version, definition, page, answers, form, status=200, s
         earlier_answers=answers_before(definition, page, answers), matrix_rows=matrix_rows,
         questions=shown_on_page(definition, page, answers), form=form, language=language,
         page_number=pages.index(page) + 1, page_count=len(pages), is_first=pages[0] == page,
-        is_last=pages[-1] == page, saved_token=saved_token,
+        is_last=pages[-1] == page, saved_token=saved_token, language_form="survey-page",
     ), status
 
 
@@ -125,7 +125,11 @@ def answer_page(slug):
     form = build_page_form(definition, questions, earlier, language, formdata=request.form)
     checked = check_answers(definition, answers_from_form(form, questions),
                             questions=questions, earlier=earlier, language=language)
-    turn = turn_page(definition, page, answers, checked, request.form.get("action", "next"))
+    # The language switch on a survey page posts the page: what is valid is saved, and the
+    # page comes back in the other language with everything as typed, valid or not.
+    switching = request.form.get("language")
+    action = "save" if switching else request.form.get("action", "next")
+    turn = turn_page(definition, page, answers, checked, action)
     if turn.outcome == "refused":
         _show_errors(form, checked.errors)
         return _render_page(survey, version, definition, page, turn.answers, form, status=422)
@@ -134,6 +138,11 @@ def answer_page(slug):
         _remember_draft(slug, token)
     if turn.outcome == "submit":
         return _submit(survey, version, definition, draft, turn.answers, language)
+    if switching and switch_language(switching):
+        language = survey_language(definition)
+        save_draft(draft, turn.answers, turn.page_id, language)
+        form = build_page_form(definition, questions, earlier, language, formdata=request.form)
+        return _render_page(survey, version, definition, page, turn.answers, form)
     save_draft(draft, turn.answers, turn.page_id, language)
     return redirect(url_for("taking.take", slug=slug, saved=1 if turn.outcome == "saved" else None))
 

@@ -1,6 +1,7 @@
 """Fixtures: an app on a fresh, migrated database (SQLite by default, PostgreSQL in CI)."""
 
 import shutil
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -59,15 +60,20 @@ def _empty_postgres(uri: str) -> None:
     engine.dispose()
 
 
+def _fresh_database(template, folder) -> str:
+    """The URI of an empty, migrated database made from `template`."""
+    if ON_POSTGRES:
+        _empty_postgres(template)
+        return template
+    path = folder / "resonanz.sqlite3"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
 def database_uri(database_template, tmp_path):
     """The URI of an empty, migrated database for one test."""
-    if ON_POSTGRES:
-        _empty_postgres(database_template)
-        return database_template
-    path = tmp_path / "resonanz.sqlite3"
-    shutil.copy(database_template, path)
-    return f"sqlite:///{path}"
+    return _fresh_database(database_template, tmp_path)
 
 
 @pytest.fixture
@@ -76,12 +82,11 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(database_uri, app_config, tmp_path):
-    """The app on its own fresh database, with nothing kept from an earlier test."""
+@contextmanager
+def _app_on(database_uri, config, instance_path):
     clear_all()
-    application = create_app(_config(database_uri, **app_config))
-    application.instance_path = str(tmp_path)
+    application = create_app(_config(database_uri, **config))
+    application.instance_path = str(instance_path)
     # Each request in a context of its own, as in production: nothing carries over
     # through `g` (Flask-Login's user, Flask-WTF's token) between requests or clients.
     application.test_client_class = IsolatedClient
@@ -89,6 +94,23 @@ def app(database_uri, app_config, tmp_path):
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_uri, app_config, tmp_path):
+    """The app on its own fresh database, with nothing kept from an earlier test."""
+    with _app_on(database_uri, app_config, tmp_path) as application:
+        yield application
+
+
+@pytest.fixture(scope="module")
+def module_app(database_template, tmp_path_factory):
+    """An app on a fresh database shared by the tests of one module (which only read it),
+    for what is costly to build once per test; CSRF protection on, as in production."""
+    folder = tmp_path_factory.mktemp("module-app")
+    uri = _fresh_database(database_template, folder)
+    with _app_on(uri, {"WTF_CSRF_ENABLED": True}, folder) as application:
+        yield application
 
 
 @pytest.fixture

@@ -340,7 +340,8 @@ def test_other_with_blank_text_is_refused(definition, text):
 def test_other_text_without_other_is_refused(definition):
     checked = check_answers(definition, _with(networks=["xing", "linkedin"],
                                           activity={"xing": "daily", "linkedin": "daily"}))
-    assert checked.errors == {"networks.other": 'Choose "Other" to add this text.'}
+    assert checked.errors == {"networks.other": "You chose another answer and also wrote "
+                              "something under “Other”: please keep only one of them."}
 
 
 def test_other_text_without_any_choice_is_refused():

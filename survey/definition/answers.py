@@ -179,7 +179,8 @@ def _check_other_text(question, value, submitted, result, context):
         return
     if not chose_other:
         if _given(text):
-            result.errors[key] = _('Choose "Other" to add this text.')
+            result.errors[key] = _("You chose another answer and also wrote something under "
+                                   "“Other”: please keep only one of them.")
         return
     try:
         text = _clean_text(text, OTHER_TEXT_MAX)
@@ -270,7 +271,10 @@ def _check_ranking(definition, question, value, context, language):
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _Invalid(_("Please put every item in order."))
     if sorted(value) != sorted(items):
-        raise _Invalid(_("Please give each item a different place, using every place once."))
+        if question.required:
+            raise _Invalid(_("Please give each item a different place, using every place once."))
+        raise _Invalid(_("Please give each item a different place, using every place once, "
+                         "or leave them all empty."))
     return list(value)
 
 

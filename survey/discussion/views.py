@@ -1,7 +1,10 @@
 """Discussion pages: editing, deleting and flagging comments, guidelines and transparency.
 Posting a comment sits with the finding page, which knows the releases."""
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -51,7 +54,7 @@ def edit(comment_id):
         except DiscussionError as error:
             flash(message_for(error), "error")
         else:
-            flash(_("Your comment is changed."), "success")
+            flash(_("Your comment has been changed."), "success")
         return redirect(finding_url(comment))
     return render_template("discussion/edit.html", form=form, comment=comment), (
         422 if form.errors else 200)
@@ -66,7 +69,7 @@ def delete(comment_id):
         delete_own_comment(current_user, comment)
     except DiscussionError:
         abort(403)
-    flash(_("Your comment is deleted."), "success")
+    flash(_("Your comment has been deleted."), "success")
     return redirect(finding_url(comment.survey.slug, comment.finding_id, _anchor="discussion"))
 
 
@@ -107,9 +110,16 @@ def transparency():
 FLAG_REASON_ORDER = [reason.value for reason in FlagReason]
 
 
+def month_name(month: str) -> str:
+    """"2026-12" as the page's language writes a month: "Dezember 2026", "December 2026"."""
+    year, number = month.split("-")
+    return format_date(date(int(year), int(number), 1), "LLLL yyyy")
+
+
 def init_app(app):
     """The template helpers of discussion pages."""
     app.jinja_env.globals.update(
         can_edit=can_edit, member_name=member_name, staff_badge=staff_badge,
         flag_reason_label=flag_reason_label, hide_reasons=HIDE_REASONS, reason_text=reason_text,
-        hiding_reason=hiding_reason, finding_of=finding_of, thread_link=thread_link)
+        hiding_reason=hiding_reason, finding_of=finding_of, thread_link=thread_link,
+        month_name=month_name)

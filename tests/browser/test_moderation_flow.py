@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
 from survey.discussion.comments import post_comment
@@ -181,7 +182,7 @@ def test_member_discusses_and_moderator_works_the_queue_with_the_keyboard(
 
     # The public page counts it, without names.
     paula.goto(live_url + "/transparency")
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = format_date(datetime.now(UTC), "LLLL yyyy", locale="en")  # "December 2026"
     rows = table_rows(paula.content())
     assert rows[1] == [month, "5", "1", "0", "0", "0", "1", "0", "0", "1"]
     for name in ("Paula", "Moderatorin", "paula@example.org", "mod@example.org"):

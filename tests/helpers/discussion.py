@@ -1,6 +1,7 @@
 """Helpers of the discussion, moderation and rate-limit tests: a published finding to comment on,
 members with cheap passwords, browsers logged in as them, and reading threads from a page."""
 
+import html
 import re
 from html.parser import HTMLParser
 from unittest import mock
@@ -66,7 +67,8 @@ def publish_demo_release(slug: str = SLUG) -> Release:
         rng = np.random.default_rng(7)
         for batch in generate(definition_of(version), DEMO_RESPONSES, 7):
             insert_demo_responses(version, batch, rng)
-        with mock.patch.object(releases, "render_chart", return_value=TINY_SVG):
+        with mock.patch.object(releases, "render_chart",
+                               return_value={"wide": TINY_SVG, "narrow": TINY_SVG}):
             release = publish_release(survey)
         assert release.finding(FINDING)["published"], "the finding must be published"
         _published.update({name: getattr(release, name) for name in RELEASE_COLUMNS})
@@ -114,6 +116,22 @@ def page_text(client, query: str = "") -> str:
     response = client.get(PAGE + query)
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
+
+
+def refusal(response, typed: str) -> str:
+    """The message a refused comment form shows next to its field. Asserts that the finding
+    page came back (422) with an error summary and the text exactly as typed in the field,
+    marked invalid."""
+    assert response.status_code == 422, response.status_code
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary" role="alert"' in page
+    field = re.search(r'<textarea[^>]*aria-invalid="true"[^>]*>(.*?)</textarea>', page, re.S)
+    assert field, "no field marked invalid"
+    kept = html.unescape(field.group(1)).removeprefix("\r\n").removeprefix("\n")
+    assert kept == typed, (kept, typed)
+    message = re.search(r'<p class="error" id="[\w-]+-error">([^<]*)</p>', page)
+    assert message, "no message next to the field"
+    return html.unescape(message.group(1))
 
 
 def flashed(client) -> list[str]:
