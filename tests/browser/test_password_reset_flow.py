@@ -62,4 +62,4 @@ def test_member_resets_the_password_from_the_mail_and_logs_in(app, live_url, ope
     other_browser.goto(f"{live_url}/account")
     expect(other_browser.get_by_role("heading", level=1)).to_have_text("Log in")
     log_in(other_browser, live_url, member.email, PASSWORD)
-    expect(other_browser.get_by_text("Email or password is wrong.")).to_be_visible()
+    expect(other_browser.locator("#password-error")).to_have_text("Email or password is wrong.")
