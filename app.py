@@ -30,6 +30,7 @@ def create_app(config=None):
         accounts,
         admin,
         api,
+        authoring_views,
         cli,
         database,
         errors,
@@ -65,7 +66,7 @@ def create_app(config=None):
     # The site's map: every blueprint, here and nowhere else.
     for blueprint in (main.bp, taking.bp, accounts.bp, account.bp, api.bp, discussion.bp,
                       moderation_views.bp, findings.bp, findings.api_bp,
-                      discussion_views.bp, exports_web.bp, admin.bp):
+                      discussion_views.bp, exports_web.bp, admin.bp, authoring_views.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
 

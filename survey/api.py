@@ -10,10 +10,11 @@ from survey.guards import survey_or_404
 from survey.openapi import openapi_document
 from survey.responses import SUBMISSION_ID, AlreadyAnswered, submit_response
 from survey.surveys import (
+    accepts_responses,
     definition_of,
     newest_version,
     newest_version_ref,
-    open_surveys,
+    surveys_taking_answers,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -38,7 +39,7 @@ def _summary(survey):
 @bp.get("/v1/surveys")
 def surveys():
     """Open surveys."""
-    return jsonify(surveys=[_summary(s) for s in open_surveys()])
+    return jsonify(surveys=[_summary(s) for s in surveys_taking_answers()])
 
 
 @bp.get("/v1/surveys/<slug>")
@@ -46,7 +47,8 @@ def survey_detail(slug):
     """The current definition of a survey."""
     survey = survey_or_404(slug)
     version = newest_version(survey)
-    return jsonify({**_summary(survey), "is_open": survey.is_open,
+    is_open = accepts_responses(survey.is_open, definition_of(version))
+    return jsonify({**_summary(survey), "is_open": is_open,
                     "definition": version.definition})
 
 
@@ -118,9 +120,9 @@ def submit(slug):
     version = newest_version_ref(slug)  # at most one query every SURVEY_CACHE_SECONDS
     if version is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    if not version.is_open:
-        raise ApiError(403, "closed", "This survey is not taking responses.")
     definition = definition_of(version)
+    if not accepts_responses(version.is_open, definition):
+        raise ApiError(403, "closed", "This survey is not taking responses.")
     body = _read_body()
     submission_id, language = _check_envelope(body, definition)
     with force_locale(language):

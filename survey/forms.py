@@ -21,6 +21,7 @@ from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, pa
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.fieldnames import other_field, rank_field, rank_fields, row_field, row_fields
 from survey.i18n import LANGUAGE_NAMES
+from survey.ordering import arrange
 
 INCOMPLETE_RANKING = "?"
 
@@ -32,23 +33,24 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _choices(question, language):
+def _choices(question, language, order=None):
     options = getattr(question, "options", None) or getattr(question, "scale", None)
     choices = [SelectChoice(o.id, localize(o.label, language)) for o in options]
     if getattr(question, "other", False):
         choices.append(SelectChoice(OTHER, _l("Other")))
     if getattr(question, "dont_know", False):
         choices.append(SelectChoice(DONT_KNOW, _l("Don't know")))
-    return choices
+    return arrange(choices, order)
 
 
-def _fields_for(definition, question, answers, language):
+def _fields_for(definition, question, answers, language, order=None):
     """(name, field) pairs that ask one question."""
     kind = question.type
     if kind in ("single_choice", "likert"):
-        yield question.id, RadioField(choices=_choices(question, language), validate_choice=False)
+        yield question.id, RadioField(choices=_choices(question, language, order),
+                                      validate_choice=False)
     elif kind == "multi_choice":
-        yield question.id, MultiCheckboxField(choices=_choices(question, language),
+        yield question.id, MultiCheckboxField(choices=_choices(question, language, order),
                                               validate_choice=False)
     elif kind == "matrix":
         columns = [SelectChoice(c.id, localize(c.label, language)) for c in question.columns]
@@ -79,11 +81,13 @@ class PageForm(FlaskForm):
     submission_id = HiddenField()
 
 
-def build_page_form(definition, questions, answers, language, formdata=None):
-    """A form asking these questions, filled from `answers` unless `formdata` is posted."""
+def build_page_form(definition, questions, answers, language, formdata=None, orders=None):
+    """A form asking these questions, filled from `answers` unless `formdata` is posted;
+    `orders` gives the respondent's order of shuffled options (survey.ordering)."""
     attributes = {}
     for question in questions:
-        attributes.update(_fields_for(definition, question, answers, language))
+        attributes.update(_fields_for(definition, question, answers, language,
+                                      (orders or {}).get(question.id)))
     form_class = type("SurveyPageForm", (PageForm,), attributes)
     if formdata is not None:
         return form_class(formdata=formdata)

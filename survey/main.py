@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 
 from survey.definition import localize
 from survey.i18n import survey_language
-from survey.surveys import find_survey, newest_definition, open_surveys
+from survey.surveys import find_survey, newest_definition, surveys_taking_answers
 
 bp = Blueprint("main", __name__)
 
@@ -26,7 +26,7 @@ bp.record_once(lambda state: state.app.jinja_env.globals.update(survey_title=sur
 def index():
     """The article's questions and the open surveys."""
     surveys = []
-    for survey in open_surveys():
+    for survey in surveys_taking_answers():
         definition = newest_definition(survey)
         surveys.append((survey, definition, survey_language(definition)))
     return render_template("main/index.html", surveys=surveys)

@@ -118,6 +118,8 @@ class Survey(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     is_open: Mapped[bool] = mapped_column(default=True)
+    # Archived: closed and left out of the lists; its versions, responses and findings stay.
+    is_archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     versions: Mapped[list["SurveyVersion"]] = relationship(
         back_populates="survey", order_by="SurveyVersion.number"

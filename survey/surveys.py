@@ -3,10 +3,12 @@
 import functools
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from survey.caches import bounded_cache, database_key
@@ -62,6 +64,34 @@ def store_definition(definition: SurveyDefinition, source_name: str) -> LoadResu
             definition=definition.model_dump(mode="json", by_alias=True),
         ))
     return LoadResult(definition.slug, number, created=True)
+
+
+class SurveyExists(ValueError):
+    """A new survey was to be stored under a slug that is taken."""
+
+
+def create_survey(definition: SurveyDefinition, source_name: str, *,
+                  is_open: bool = False) -> LoadResult:
+    """Store a definition as the first version of a new survey (closed unless said otherwise)."""
+    taken = SurveyExists(f"a survey {definition.slug!r} exists already; choose another slug")
+    try:
+        with write_transaction():
+            if find_survey(definition.slug) is not None:
+                raise taken
+            survey = Survey(slug=definition.slug, is_open=is_open)
+            db.session.add(survey)
+            db.session.add(SurveyVersion(
+                survey=survey, number=1, content_hash=content_hash(definition),
+                source_name=source_name[:300],
+                definition=definition.model_dump(mode="json", by_alias=True)))
+    except IntegrityError:  # the same slug stored at the same moment (PostgreSQL)
+        raise taken from None
+    return LoadResult(definition.slug, 1, created=True)
+
+
+def accepts_responses(is_open: bool, definition: SurveyDefinition) -> bool:
+    """Whether a survey takes answers now: open, and within its dates where it has them."""
+    return is_open and definition.is_within_dates(datetime.now(UTC))
 
 
 def find_survey(slug: str) -> Survey | None:
@@ -143,6 +173,7 @@ class SurveySummary:
     versions: int
     responses: int
     is_open: bool
+    is_archived: bool = False
 
 
 def survey_summaries() -> list[SurveySummary]:
@@ -152,7 +183,7 @@ def survey_summaries() -> list[SurveySummary]:
         .join(Response, Response.survey_version_id == SurveyVersion.id)
         .group_by(SurveyVersion.survey_id)).all())
     return [
-        SurveySummary(s.slug, len(s.versions), responses.get(s.id, 0), s.is_open)
+        SurveySummary(s.slug, len(s.versions), responses.get(s.id, 0), s.is_open, s.is_archived)
         for s in db.session.scalars(select(Survey).order_by(Survey.slug))
     ]
 
@@ -167,5 +198,11 @@ def set_survey_open(slug: str, is_open: bool) -> Survey | None:
 
 
 def open_surveys() -> list[Survey]:
-    """Surveys that accept responses, by slug."""
+    """Surveys that are open (whatever their dates), by slug."""
     return list(db.session.scalars(select(Survey).where(Survey.is_open).order_by(Survey.slug)))
+
+
+def surveys_taking_answers() -> list[Survey]:
+    """Open surveys within their dates: those a respondent can answer now, by slug."""
+    return [survey for survey in open_surveys() if survey.versions
+            and accepts_responses(True, newest_definition(survey))]

@@ -23,6 +23,8 @@ from survey.fieldnames import TEMPLATE_HELPERS, field_of_answer
 from survey.forms import answers_from_form, build_page_form
 from survey.guards import survey_or_404
 from survey.i18n import survey_language, switch_language
+from survey.models import utcnow
+from survey.ordering import arrange, page_orders
 from survey.respondents import respondent_keys, set_respondent_cookie
 from survey.responses import (
     AlreadyAnswered,
@@ -34,17 +36,21 @@ from survey.responses import (
     submit_response,
     was_submitted,
 )
-from survey.surveys import definition_of, newest_definition, newest_version
+from survey.surveys import accepts_responses, definition_of, newest_definition, newest_version
 
 bp = Blueprint("taking", __name__, url_prefix="/s")
 bp.after_app_request(set_respondent_cookie)
 bp.record_once(lambda state: state.app.jinja_env.globals.update(TEMPLATE_HELPERS))
 
+def _takes_answers(survey):
+    return accepts_responses(survey.is_open, newest_definition(survey))
+
+
 def _notice(template, survey, status=200):
     """A short page about a survey (thanks, already answered, closed, bad link)."""
     definition = newest_definition(survey)
     return render_template(f"taking/{template}.html", survey=survey, definition=definition,
-                           language=survey_language(definition)), status
+                           language=survey_language(definition), now=utcnow()), status
 
 
 def _draft_token(slug):
@@ -60,12 +66,14 @@ def _remember_draft(slug, token):
     session["drafts"] = drafts
 
 
-def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None):
+def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None,
+                 orders=None):
     pages = visible_pages(definition, answers)
     language = survey_language(definition)
     return render_template(
         "taking/page.html", survey=survey, version=version, definition=definition, page=page,
         earlier_answers=answers_before(definition, page, answers), matrix_rows=matrix_rows,
+        orders=orders or {}, arrange=arrange,
         questions=shown_on_page(definition, page, answers), form=form, language=language,
         page_number=pages.index(page) + 1, page_count=len(pages), is_first=pages[0] == page,
         is_last=pages[-1] == page, saved_token=saved_token, language_form="survey-page",
@@ -78,7 +86,7 @@ def take(slug):
     survey = survey_or_404(slug)
     if has_answered(survey, respondent_keys()):
         return _notice("answered", survey)
-    if not survey.is_open:
+    if not _takes_answers(survey):
         return _notice("closed", survey, 403)
     draft = find_draft(survey, _draft_token(slug))
     version = draft.survey_version if draft else newest_version(survey)
@@ -89,10 +97,13 @@ def take(slug):
     if page not in pages:
         page = pages[0]
     questions = shown_on_page(definition, page, answers)
-    form = build_page_form(definition, questions, answers, survey_language(definition))
+    submission_id = draft.submission_id if draft else new_submission_id()
+    orders = page_orders(definition, questions, submission_id)
+    form = build_page_form(definition, questions, answers, survey_language(definition),
+                           orders=orders)
     form.page.data = page.id
-    form.submission_id.data = draft.submission_id if draft else new_submission_id()
-    return _render_page(survey, version, definition, page, answers, form,
+    form.submission_id.data = submission_id
+    return _render_page(survey, version, definition, page, answers, form, orders=orders,
                         saved_token=request.args.get("saved") and _draft_token(slug))
 
 
@@ -110,7 +121,7 @@ def answer_page(slug):
         return redirect(url_for("taking.thanks", slug=slug))  # a replayed final submit
     if has_answered(survey, respondent_keys()):
         return redirect(url_for("taking.take", slug=slug))
-    if not survey.is_open:
+    if not _takes_answers(survey):
         abort(403)
     draft = find_draft(survey, _draft_token(slug))
     version = draft.survey_version if draft else newest_version(survey)
@@ -122,7 +133,9 @@ def answer_page(slug):
     language = survey_language(definition)
     earlier = answers_before(definition, page, answers)
     questions = shown_on_page(definition, page, earlier)
-    form = build_page_form(definition, questions, earlier, language, formdata=request.form)
+    orders = page_orders(definition, questions, draft.submission_id if draft else submission_id)
+    form = build_page_form(definition, questions, earlier, language, formdata=request.form,
+                           orders=orders)
     checked = check_answers(definition, answers_from_form(form, questions),
                             questions=questions, earlier=earlier, language=language)
     # The language switch on a survey page posts the page: what is valid is saved, and the
@@ -132,7 +145,8 @@ def answer_page(slug):
     turn = turn_page(definition, page, answers, checked, action)
     if turn.outcome == "refused":
         _show_errors(form, checked.errors)
-        return _render_page(survey, version, definition, page, turn.answers, form, status=422)
+        return _render_page(survey, version, definition, page, turn.answers, form, status=422,
+                            orders=orders)
     if draft is None:
         draft, token = start_draft(version, language, page.id, submission_id)
         _remember_draft(slug, token)
@@ -141,8 +155,10 @@ def answer_page(slug):
     if switching and switch_language(switching):
         language = survey_language(definition)
         save_draft(draft, turn.answers, turn.page_id, language)
-        form = build_page_form(definition, questions, earlier, language, formdata=request.form)
-        return _render_page(survey, version, definition, page, turn.answers, form)
+        form = build_page_form(definition, questions, earlier, language, formdata=request.form,
+                               orders=orders)
+        return _render_page(survey, version, definition, page, turn.answers, form,
+                            orders=orders)
     save_draft(draft, turn.answers, turn.page_id, language)
     return redirect(url_for("taking.take", slug=slug, saved=1 if turn.outcome == "saved" else None))
 

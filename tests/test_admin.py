@@ -32,6 +32,9 @@ def test_the_admin_area_has_routes_to_check():
     endpoints = {endpoint for endpoint, _rule, _methods in ADMIN_RULES}
     assert {"admin.index", "exports.index", "exports.download", "admin.create_account",
             "admin.user_active", "admin.user_reset"} <= endpoints
+    assert {"authoring.new", "authoring.edit", "authoring.survey_page", "authoring.preview",
+            "authoring.preview_survey", "authoring.download", "authoring.duplicate",
+            "authoring.archive", "authoring.delete", "authoring.schedule"} <= endpoints
 
 
 def _url(app, endpoint):

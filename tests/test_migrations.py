@@ -13,7 +13,7 @@ from app import create_app
 from survey.extensions import db
 from tests.helpers.database import DATABASE_URI, ON_POSTGRES, fresh_postgres_database
 
-REVISION, BEFORE = "c4d8e2f1a7b3", "9e4b2d7c1a53"
+REVISION, BEFORE = "c4d8e2f1a7b3", "b7e5a1c93d20"
 
 
 @pytest.fixture

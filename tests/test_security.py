@@ -69,7 +69,13 @@ FORM_DATA = {"email": "new-member@example.org", "password": PASSWORD, "confirm":
              "remember": "y", "page": "first", "submission_id": "csrf-probe-12345",
              "action": "next", "body": "A comment", "reason": "spam",
              **FACTORY_PAGES["first"]}
-FORM_DATA_FOR = {"accounts.login": {"email": "admin@example.org"}}
+FORM_DATA_FOR = {
+    "accounts.login": {"email": "admin@example.org"},
+    "authoring.new": {"definition": "slug: csrf-probe\n", "action": "save"},
+    "authoring.duplicate": {"new_slug": "csrf-copy"},
+    "authoring.schedule": {"closes_at": "2020-01-01T00:00"},
+    "authoring.preview": {"definition": "slug: x\n"},
+}
 
 
 FORM_RULES = [rule for rule in url_map_rules()

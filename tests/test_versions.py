@@ -470,8 +470,9 @@ def test_cli_list_json(app):
     result = _cli(app, "survey", "list", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [
-        {"slug": "another-survey", "versions": 1, "responses": 0, "is_open": False},
-        {"slug": SLUG, "versions": 1, "responses": 1, "is_open": True},
+        {"slug": "another-survey", "versions": 1, "responses": 0, "is_open": False,
+         "is_archived": False},
+        {"slug": SLUG, "versions": 1, "responses": 1, "is_open": True, "is_archived": False},
     ]
 
 

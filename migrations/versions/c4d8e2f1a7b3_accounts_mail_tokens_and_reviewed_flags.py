@@ -11,7 +11,7 @@ comment (a partial unique index) replaces one flag per member and comment for ev
 raised before an existing decision are marked reviewed at that decision.
 
 Revision ID: c4d8e2f1a7b3
-Revises: 9e4b2d7c1a53
+Revises: b7e5a1c93d20
 Create Date: 2026-12-03 09:00:00.000000
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4d8e2f1a7b3'
-down_revision = '9e4b2d7c1a53'
+down_revision = 'b7e5a1c93d20'
 branch_labels = None
 depends_on = None
 

@@ -16,10 +16,12 @@ from flask_babel import gettext as _
 from survey.definition.model import (
     OTHER,
     All,
+    Answered,
     Any_,
     Contains,
     Equals,
     In,
+    Not,
     Page,
     QuestionBase,
     SurveyDefinition,
@@ -41,7 +43,11 @@ def condition_holds(condition, answers: Mapping[str, Any]) -> bool:
         return all(condition_holds(part, answers) for part in condition.all)
     if isinstance(condition, Any_):
         return any(condition_holds(part, answers) for part in condition.any)
+    if isinstance(condition, Not):
+        return not condition_holds(condition.not_, answers)
     answer = answers.get(condition.question)
+    if isinstance(condition, Answered):
+        return _given(answer) is condition.answered
     if answer is None:
         return False
     if isinstance(condition, Contains):
@@ -51,6 +57,16 @@ def condition_holds(condition, answers: Mapping[str, Any]) -> bool:
     if isinstance(condition, In):
         return any(_same(answer, value) for value in condition.in_)
     raise TypeError(f"unknown condition {condition!r}")
+
+
+def condition_questions(condition) -> set[str]:
+    """The ids of the questions whose answers a show_if condition looks at."""
+    if isinstance(condition, All | Any_):
+        parts = condition.all if isinstance(condition, All) else condition.any
+        return set().union(*(condition_questions(part) for part in parts))
+    if isinstance(condition, Not):
+        return condition_questions(condition.not_)
+    return {condition.question}
 
 
 def _same(answer: Any, value: Any) -> bool:

@@ -62,7 +62,7 @@ def _path(location: tuple) -> str:
 
 _UNION_TAGS = frozenset({
     "single_choice", "multi_choice", "likert", "matrix", "ranking", "number", "text",
-    "consent", "equals", "in", "contains", "all", "any",
+    "consent", "equals", "in", "contains", "answered", "not", "all", "any",
 })
 _SCALAR_TAGS = frozenset({"str", "int", "float", "bool"})
 

@@ -10,15 +10,18 @@ from survey.definition.model import (
     CHOICE_TYPES,
     RESERVED_OPTION_IDS,
     All,
+    Answered,
     Any_,
     Contains,
     Equals,
     Matrix,
     MultiChoice,
+    Not,
     SurveyDefinition,
 )
 
-I18N_KEYS = frozenset({"title", "description", "text", "help", "label", "intro", "unit"})
+I18N_KEYS = frozenset({"title", "description", "text", "help", "label", "intro", "unit",
+                       "closing_message"})
 FINDING_QUESTION_TYPES = {
     "distribution": CHOICE_TYPES,
     "crosstab": CHOICE_TYPES,
@@ -47,6 +50,9 @@ def find_problems(definition: SurveyDefinition) -> list[Problem]:
             problems += _question_problems(definition, p, question, path)
     problems += _quasi_identifier_problems(definition)
     problems += _finding_problems(definition)
+    if definition.opens_at and definition.closes_at and \
+            definition.opens_at >= definition.closes_at:
+        problems.append(Problem("closes_at", "the survey must close after it opens (opens_at)"))
     return problems
 
 
@@ -162,6 +168,9 @@ def _matrix_problems(definition, page_index, question, path) -> Iterator[Problem
 
 
 def _condition_problems(definition, page_index, condition, path) -> Iterator[Problem]:
+    if isinstance(condition, Not):
+        yield from _condition_problems(definition, page_index, condition.not_, f"{path}.not")
+        return
     if isinstance(condition, All | Any_):
         parts = condition.all if isinstance(condition, All) else condition.any
         key = "all" if isinstance(condition, All) else "any"
@@ -176,6 +185,8 @@ def _condition_problems(definition, page_index, condition, path) -> Iterator[Pro
         yield Problem(f"{path}.question",
                       f"{target.id!r} is not on an earlier page; a condition can only look "
                       "at answers given on earlier pages")
+        return
+    if isinstance(condition, Answered):
         return
     if isinstance(condition, Contains):
         if target.type != "multi_choice":

@@ -27,6 +27,7 @@ NOT_PAGES = {
     "findings.chart": "an SVG image (its text size: test_charts.py)",
     "findings.finding_csv": "a CSV download",
     "exports.download": "a file download",
+    "authoring.download": "a YAML download",
 }
 PAGE_RULES = sorted((rule for rule in url_map_rules() if "GET" in rule.methods
                      and rule.endpoint not in NOT_PAGES and not rule.rule.startswith("/api/")),
