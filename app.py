@@ -30,6 +30,7 @@ def create_app(config=None):
     from reports import discussion_views, exports_web
     from reports import views as findings
     from survey import (
+        account,
         accounts,
         admin,
         api,
@@ -41,6 +42,7 @@ def create_app(config=None):
         guards,
         health,
         i18n,
+        mail,
         main,
         outages,
         ratelimits,
@@ -62,6 +64,7 @@ def create_app(config=None):
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    mail.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     outages.init_app(app)
@@ -73,7 +76,8 @@ def create_app(config=None):
     exports_web.init_app(app)
 
     # The site's map: every blueprint, here and nowhere else.
-    for blueprint in (health.bp, main.bp, taking.bp, accounts.bp, api.bp, discussion.bp,
+    for blueprint in (health.bp, main.bp, taking.bp, accounts.bp, account.bp, api.bp,
+                      discussion.bp,
                       moderation_views.bp, findings.bp, findings.api_bp,
                       discussion_views.bp, exports_web.bp, admin.bp, authoring_views.bp):
         app.register_blueprint(blueprint)

@@ -73,14 +73,6 @@ def option_label(definition: SurveyDefinition, question_id: str, option_id: str,
     return option_id
 
 
-def finding_title(definition: SurveyDefinition, finding_id: str, language: str) -> str:
-    """The finding's title, else its question's text."""
-    finding = next(f for f in definition.findings if f.id == finding_id)
-    if finding.title:
-        return localize(finding.title, language)
-    return localize(definition.question(finding.question).text, language)
-
-
 def _percent(share: float | None) -> str:
     return format_percent(share) if share is not None else "–"  # "67%" in English, "67 %" in German
 

@@ -26,7 +26,6 @@ from reports.charts import NARROW
 from reports.models import Release
 from reports.presentation import (
     display_table,
-    finding_title,
     method_text,
     protection_document,
     protection_sentence,
@@ -95,7 +94,7 @@ def index():
             continue
         definition = _release_definition(release)
         listing.append((survey, release, definition, survey_language(definition)))
-    return render_template("findings/index.html", listing=listing, title=finding_title)
+    return render_template("findings/index.html", listing=listing)
 
 
 def listed_surveys():
@@ -187,7 +186,7 @@ def render_finding_page(slug, finding_id, refused=None, release_number=None) -> 
     return render_template(
         "findings/finding.html", survey=survey, release=release, releases=releases_of(survey),
         definition=definition, language=language, published=published,
-        title=finding_title(definition, finding_id, language),
+        title=definition.finding_title(finding_id, language),
         question=definition.question(published["question_id"]),
         method=method_text(published["method_code"], release.settings),
         protection=protection_sentence(release.settings), **context)
@@ -301,7 +300,7 @@ def latest_findings(limit: int = 6) -> list[tuple]:
         for finding in release.findings:
             if finding["published"]:
                 items.append((survey, release, finding,
-                              finding_title(definition, finding["finding_id"], language)))
+                              definition.finding_title(finding["finding_id"], language)))
     return items[:limit]
 
 

@@ -1,4 +1,4 @@
-"""Register, log in, log out; the role check for views."""
+"""Register, log in, log out, reset a forgotten password; the role check for views."""
 
 from functools import wraps
 from urllib.parse import urlsplit
@@ -7,10 +7,19 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from survey.account_mail import send_registration_mail
 from survey.extensions import limiter
-from survey.forms import LoginForm, RegistrationForm
-from survey.limitkeys import login_account_key
-from survey.models import Role
+from survey.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegistrationForm,
+    show_account_error,
+)
+from survey.i18n import current_language
+from survey.limitkeys import login_account_key, reset_account_key
+from survey.models import Role, TokenPurpose
+from survey.passwords import LinkError, link_for, request_password_reset, set_password_by_link
 from survey.sessions import end_session, start_session
 from survey.users import AccountError, authenticate, end_all_sessions
 from survey.users import register as register_account
@@ -67,11 +76,13 @@ def login():
     next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
-        if user is not None:
+        if user is not None and user.is_active:
             start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return redirect(next_url or url_for("main.index"))
-        form.password.errors.append(_("Email or password is wrong."))
+        form.password.errors.append(
+            _("This account is deactivated. Please ask the site's administrators.")
+            if user is not None else _("Email or password is wrong."))
     return render_template("accounts/login.html", form=form, next_url=next_url), (
         422 if form.errors else 200)
 
@@ -79,27 +90,66 @@ def login():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
-    """Register. The answer is the same whether or not the address had an account."""
+    """Register. The answer is the same whether or not the address had an account; a mail to
+    the address says which."""
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            register_account(form.email.data, form.password.data,
-                             display_name=form.display_name.data)
+            registration = register_account(form.email.data, form.password.data,
+                                            display_name=form.display_name.data,
+                                            language=current_language())
         except AccountError as error:
-            messages = {
-                "display_name": _("This name is taken; please choose another."),
-                "password": _("This password is too common or too short: use at least "
-                              "10 characters that are not a well-known password."),
-            }
-            field = form[error.field] if error.field in messages else form.email
-            field.errors.append(messages.get(error.field,
-                                             _("Please enter a valid email address.")))
+            show_account_error(form, error)
         else:
+            send_registration_mail(registration, current_language())
             flash(_("Thank you. If this address had no account yet, it has one now: log in "
                     "with it and your password. If it had one already, its password has not "
                     "changed."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
+
+
+def _reset_limit():
+    return current_app.config["RATELIMIT_RESET"]
+
+
+def _reset_account_limit():
+    return current_app.config["RATELIMIT_RESET_ACCOUNT"]
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_account_limit, methods=["POST"], key_func=reset_account_key)
+def forgot_password():
+    """Ask for a reset link. The page answers the same whether or not the address has an
+    account; only an account's address gets a mail."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    return render_template("accounts/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password (or the first one, after an invitation) through a mailed link."""
+    link = link_for(token)
+    if link is None:
+        return render_template("accounts/link_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password_by_link(token, form.password.data)
+        except AccountError as error:
+            show_account_error(form, error)
+        except LinkError:
+            return render_template("accounts/link_invalid.html"), 404
+        else:
+            flash(_("Your password is set. Log in with it."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form, token=token,
+                           invitation=link.purpose == TokenPurpose.INVITATION,
+                           email=link.user.email), 422 if form.errors else 200
 
 
 @bp.post("/logout")

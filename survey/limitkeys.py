@@ -18,7 +18,17 @@ def address_key() -> str:
     return _keyed("address", request.remote_addr or "unknown")
 
 
+def _form_email_key(kind: str) -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    return _keyed(kind, email or "-")
+
+
 def login_account_key() -> str:
     """The account a login form names, as a keyed hash (the same for unknown addresses)."""
-    email = (request.form.get("email") or "").strip().lower()
-    return _keyed("account", email or "-")
+    return _form_email_key("account")
+
+
+def reset_account_key() -> str:
+    """The account a password-reset form names, as a keyed hash (the same whether or not an
+    account has the address), counted apart from logins."""
+    return _form_email_key("reset")

@@ -37,12 +37,14 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the account, if the session's token is still its token."""
+    """Flask-Login's loader: the account, while it is active and the session's token is
+    still its token."""
     number, _, token = user_id.partition(":")
     if not (number.isascii() and number.isdigit() and len(number) < 10 and token):
         return None
     user = db.session.get(User, int(number))
-    if user is None or not hmac.compare_digest(user.session_token, token):
+    if (user is None or not user.is_active
+            or not hmac.compare_digest(user.session_token, token)):
         return None
     return user
 

@@ -16,7 +16,9 @@ from survey.users import create_user
 from tests.helpers.accounts import PASSWORD, log_in
 from tests.helpers.clients import IsolatedClient
 from tests.helpers.database import DATABASE_URI, ON_POSTGRES, SECRET_KEY, new_postgres_database
+from tests.helpers.discussion import cheap_passwords, make_member, publish_demo_release
 from tests.helpers.factories import ARTICLE_SURVEY, survey_document
+from tests.helpers.mail import SmtpServer
 
 
 def _config(uri: str, **extra) -> dict:
@@ -146,3 +148,46 @@ def make_user(app):
 def login_as(client):
     """Log a user in through the login form."""
     return lambda user, password=PASSWORD: log_in(client, user, password)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback for this test; give the app `smtp_server.config()`."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch):
+    """Hash this test's passwords with the cheapest argon2 parameters (see
+    tests.helpers.discussion.cheap_passwords)."""
+    cheap_passwords(monkeypatch)
+
+
+# The people of a discussion: a published finding to talk about, staff and two members.
+
+@pytest.fixture
+def release(app):
+    """Release 1 of the article's survey, with the finding everyone comments on."""
+    return publish_demo_release()
+
+
+@pytest.fixture
+def moderator(release):
+    return make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
+
+
+@pytest.fixture
+def admin(release):
+    return make_member("admin@example.org", Role.ADMIN, "Adminin")
+
+
+@pytest.fixture
+def alice(release):
+    return make_member("alice@example.org", name="Alice")
+
+
+@pytest.fixture
+def bob(release):
+    return make_member("bob@example.org", name="Bob")

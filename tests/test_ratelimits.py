@@ -1,5 +1,6 @@
-"""Rate limits: comments and flags per member, logins and registrations per address, API
-submissions per address; a readable 429 page (JSON on the API) with Retry-After."""
+"""Rate limits: comments and flags per member, logins and registrations per address, reset
+mails per address and per account, API submissions per address; a readable 429 page (JSON on
+the API) with Retry-After."""
 
 import pytest
 from sqlalchemy import func, select
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 from survey.discussion.comments import post_comment
 from survey.discussion.models import Comment, Flag
 from survey.extensions import db, limiter
+from survey.mail import mail_log_path
 from survey.models import Role, User
 from survey.surveys import find_survey
 from tests.helpers.accounts import PASSWORD, post_login
@@ -18,7 +20,6 @@ from tests.helpers.discussion import (
     cheap_passwords,
     make_member,
     post_form,
-    publish_demo_release,
 )
 from tests.helpers.factories import COMPLETE_ANSWERS
 
@@ -32,7 +33,9 @@ def app_config():
             "RATELIMIT_COMMENT": f"{LIMIT} per minute", "RATELIMIT_FLAG": f"{LIMIT} per minute",
             "RATELIMIT_LOGIN": f"{LIMIT + 1} per minute",
             "RATELIMIT_REGISTER": f"{LIMIT} per minute",
-            "RATELIMIT_SUBMIT": f"{LIMIT} per minute"}
+            "RATELIMIT_SUBMIT": f"{LIMIT} per minute",
+            "RATELIMIT_RESET": f"{LIMIT + 1} per minute",
+            "RATELIMIT_RESET_ACCOUNT": f"{LIMIT} per minute"}
 
 
 @pytest.fixture(autouse=True)
@@ -42,11 +45,6 @@ def _fresh_limits(app, monkeypatch):
     limiter.reset()
     yield
     limiter.reset()
-
-
-@pytest.fixture
-def release(app):
-    return publish_demo_release()
 
 
 def assert_limited_page(response, title="Too many requests"):
@@ -140,6 +138,46 @@ def test_registrations_are_limited_per_address(app):
         "email": "one-more@example.org", "password": PASSWORD, "confirm": PASSWORD})
     assert_limited_page(response)
     assert count(User) == LIMIT
+
+
+def reset_mails(app) -> int:
+    """How many reset mails were written to the mail log."""
+    app.extensions["resonanz_outbox"].drain()
+    path = mail_log_path(app)
+    return path.read_text().count("Subject: Resetting") if path.exists() else 0
+
+
+def from_address(app, address: str):
+    client = isolated_client(app)
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_reset_requests_are_limited_per_address(app):
+    make_member("someone@example.org")
+    client = isolated_client(app)
+    for number in range(LIMIT + 1):
+        response = client.post("/password/forgot", data={"email": f"guess{number}@example.org"})
+        assert response.status_code == 200
+    assert_limited_page(client.post("/password/forgot", data={"email": "someone@example.org"}))
+    assert reset_mails(app) == 0
+    # From another address the account's owner still gets a link.
+    assert from_address(app, "192.0.2.7").post(
+        "/password/forgot", data={"email": "someone@example.org"}).status_code == 200
+    assert reset_mails(app) == 1
+    assert client.get("/password/forgot").status_code == 200  # reading is not limited
+
+
+@pytest.mark.parametrize("email", ["someone@example.org", "nobody@example.org"])
+def test_reset_requests_are_limited_per_account_alike_for_unknown_addresses(app, email):
+    make_member("someone@example.org")
+    for number in range(LIMIT):
+        response = from_address(app, f"192.0.2.{number + 1}").post(
+            "/password/forgot", data={"email": email.upper()})
+        assert response.status_code == 200
+    assert_limited_page(from_address(app, "198.51.100.9").post(
+        "/password/forgot", data={"email": f" {email} "}))
+    assert reset_mails(app) == (LIMIT if email.startswith("someone") else 0)
 
 
 # -- the API, per address ------------------------------------------------------------------

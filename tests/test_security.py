@@ -42,6 +42,7 @@ def csrf_token(client, path="/login") -> str:
 
 
 def session_user(client):
+    """Flask-Login's id of the session's account ("<id>:<session token>"), or None."""
     with client.session_transaction() as session:
         return session.get("_user_id")
 

@@ -21,6 +21,7 @@ def assert_database_refuses(statement, params: dict | None = None, *, match: str
                            params or {})
     db.session.rollback()
 
+
 # 32 random bytes, hex: the production check refuses anything weaker, in tests too.
 SECRET_KEY = "9c1f5e7a2b4d6083a1e9c7f25b3d48e06f2a9b1c7d3e5f4a8b6c0d2e1f3a5b7c"
 
