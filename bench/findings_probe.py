@@ -26,7 +26,7 @@ STAGES = (
     ("frame_load", "read the frame back"),
     ("findings", "publish_findings: compute, round, audit"),
     ("protection", "of which rounding and the interval audit (reports.publication)"),
-    ("charts", "render_chart (Altair + vl-convert)"),
+    ("charts", "render_chart (Vega-Lite through vl-convert)"),
 )
 
 
