@@ -72,6 +72,8 @@ def handle_http_error(error: HTTPException):
     original = getattr(error, "original_exception", None)
     if error.code == 500 and outage_kind(original):
         return handle_outage(original)
+    if error.response is not None:  # a page of the view's own (e.g. a refused comment, kept)
+        return error.response
     headers = dict(error.get_headers())
     headers.pop("Content-Type", None)
     if wants_json():
