@@ -74,6 +74,7 @@ def create_app(config=None):
     discussion.init_app(app)
     findings.init_app(app)
     exports_web.init_app(app)
+    authoring_views.init_app(app)
 
     # The site's map: every blueprint, here and nowhere else.
     for blueprint in (health.bp, main.bp, taking.bp, accounts.bp, account.bp, api.bp,

@@ -14,6 +14,8 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI = None  # filled in by the factory: SQLite in instance/
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # An admin's survey upload: the importers' 10 MB file limit plus room for the form.
+    MAX_UPLOAD_LENGTH = 11 * 1024 * 1024
     SQLITE_SYNCHRONOUS = "FULL"  # acknowledged commits survive power loss (WAL synced)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

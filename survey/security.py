@@ -38,9 +38,10 @@ survey/serving.py: WSGI apps may not send `Connection`.)
 
 
 def refuse_oversized_body():
-    """before_request: a declared body over MAX_CONTENT_LENGTH is refused before any view
-    runs, on every route (Werkzeug alone refuses only where the body is read)."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    """before_request: a declared body over the request's limit (MAX_CONTENT_LENGTH, or more
+    where a view allows it) is refused before any view runs, on every route (Werkzeug alone
+    refuses only where the body is read)."""
+    limit = request.max_content_length
     if limit and (request.content_length or 0) > limit:
         abort(413)
 

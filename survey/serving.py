@@ -146,7 +146,10 @@ class BufferingWorker(Worker):
 
     def run(self):
         _quiet_waitress_logs()
-        max_body = getattr(self.wsgi, "config", {}).get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BODY
+        config = getattr(self.wsgi, "config", {})
+        # The largest body any route takes (admins' uploads); the app refuses more elsewhere.
+        max_body = max(config.get("MAX_CONTENT_LENGTH") or DEFAULT_MAX_BODY,
+                       config.get("MAX_UPLOAD_LENGTH") or 0)
         socket_map = {}
         for listener in self.sockets:
             listener.setblocking(False)
