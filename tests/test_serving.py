@@ -1,4 +1,4 @@
-"""The real `make run` server: slow clients starve nobody, a refused upload closes cleanly,
+"""The real `make run` server: slow clients starve nobody, a refused upload answers cleanly,
 no control socket, no access log of the server's own."""
 
 import http.client
@@ -65,25 +65,52 @@ def test_slow_clients_do_not_starve_ordinary_requests(server):
             connection.close()
 
 
-def test_an_upload_too_large_is_refused_and_the_connection_closed_cleanly(server):
-    body = b"{" + b" " * (2 * 1024 * 1024) + b"}"
-    connection = socket.create_connection((HOST, server.port), timeout=15)
+def _head(received: bytes) -> tuple[str, dict, bytes]:
+    head, _, payload = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return lines[0], headers, payload
+
+
+def test_an_upload_larger_than_any_route_takes_is_refused_and_the_connection_closed_cleanly(
+        server):
+    # Over MAX_UPLOAD_LENGTH (11 MB, admins' survey uploads), the most the server buffers.
+    body = b"{" + b" " * (12 * 1024 * 1024) + b"}"
+    connection = socket.create_connection((HOST, server.port), timeout=30)
     try:
         connection.sendall(f"POST {SURVEY}/responses HTTP/1.1\r\nHost: x\r\n"
                            f"Content-Type: application/json\r\nContent-Length: {len(body)}"
                            "\r\n\r\n".encode())
-        connection.sendall(body)  # the server drains what it refused: no reset mid-upload
+        connection.sendall(body)
         received = b""
-        while chunk := connection.recv(65536):  # ends at a clean end of stream, not a reset
+        while chunk := connection.recv(65536):
             received += chunk
     finally:
         connection.close()
-    head, _, payload = received.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    assert lines[0].startswith("HTTP/1.1 413")
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    status, headers, payload = _head(received)
+    assert status.startswith("HTTP/1.1 413")
     assert headers["connection"].lower() == "close"
     assert json.loads(payload)["error"]["code"] == "request_entity_too_large"
+
+
+def test_a_body_over_the_routes_limit_gets_413_and_the_connection_stays_usable(server):
+    """Over the API's 1 MB but under what the server buffers: the server reads the whole
+    body, the app refuses it, and the next request on the same connection is answered."""
+    body = b"{" + b" " * (2 * 1024 * 1024) + b"}"
+    connection = http.client.HTTPConnection(HOST, server.port, timeout=30)
+    try:
+        connection.request("POST", f"{SURVEY}/responses", body=body,
+                           headers={"Content-Type": "application/json"})
+        refused = connection.getresponse()
+        payload = refused.read()
+        connection.request("GET", SURVEY)
+        after = connection.getresponse()
+        after.read()
+    finally:
+        connection.close()
+    assert refused.status == 413
+    assert json.loads(payload)["error"]["code"] == "request_entity_too_large"
+    assert after.status == 200
 
 
 def test_a_too_large_form_gets_the_translated_page(server):
