@@ -4,13 +4,12 @@ mails), and links to releases and exports."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from survey.account_admin import invite, send_reset, set_active
 from survey.accounts import role_required
 from survey.extensions import db
-from survey.forms import InvitationForm, show_account_error
+from survey.forms import ROLE_LABELS, InvitationForm, show_account_error
 from survey.i18n import current_language
 from survey.models import Role, User
 from survey.passwords import awaiting_password
@@ -21,10 +20,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 admin_required = role_required(Role.ADMIN)
-
-ROLE_LABELS = {Role.MEMBER: _l("Member"), Role.MODERATOR: _l("Moderator"),
-               Role.ADMIN: _l("Administrator")}
-
 
 def role_label(role) -> str:
     """A role's name in the page's language."""

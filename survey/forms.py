@@ -21,6 +21,7 @@ from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, pa
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.fieldnames import other_field, rank_field, rank_fields, row_field, row_fields
 from survey.i18n import LANGUAGE_NAMES
+from survey.models import Role
 from survey.ordering import arrange
 
 INCOMPLETE_RANKING = "?"
@@ -265,14 +266,18 @@ class DeleteAccountForm(FlaskForm):
                                      validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
+# A role's name as pages show it.
+ROLE_LABELS = {Role.MEMBER: _l("Member"), Role.MODERATOR: _l("Moderator"),
+               Role.ADMIN: _l("Administrator")}
+
+
 class InvitationForm(FlaskForm):
     """An admin creates an account; its owner sets the password through the mailed link."""
 
     email = email_field()
     display_name = StringField(_l("Name shown with their comments (optional)"),
                                validators=DISPLAY_NAME_VALIDATORS)
-    role = SelectField(_l("Role"), choices=[SelectChoice("member", _l("member")),
-                                            SelectChoice("moderator", _l("moderator")),
-                                            SelectChoice("admin", _l("admin"))],
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, label)
+                                            for role, label in ROLE_LABELS.items()],
                        default="member")
     language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)

@@ -4,7 +4,9 @@ finds no violation of any impact. A new route is swept as soon as it is register
 the routes below that serve no page are left out, each with its reason."""
 
 import html
+import os
 import re
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -19,6 +21,8 @@ from tests.helpers.urlmap import rule_url, url_map_rules
 
 pytestmark = pytest.mark.browser
 
+# RESONANZ_SHOTS_DIR=/tmp/shots: the sweep also saves a screenshot of every page it visits.
+SHOTS = Path(os.environ["RESONANZ_SHOTS_DIR"]) if os.environ.get("RESONANZ_SHOTS_DIR") else None
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 LANGUAGES = ("de", "en")
 # Routes that answer with something other than a page, and where that is checked instead.
@@ -119,6 +123,9 @@ def test_page_fits_and_passes_axe(site, rule, viewport, language):
                 continue
             reached += 1
             problems += [f"{role} {path}: {problem}" for problem in problems_of(tab)]
+            if SHOTS:  # to look at the pages as their users do
+                tab.screenshot(path=SHOTS / f"{rule.endpoint}-{number}-{role}-{viewport}-"
+                               f"{language}.png", full_page=True)
     assert reached, f"no role reaches {rule.rule}"
     assert not problems, "\n".join(problems)
 
