@@ -39,7 +39,7 @@ instance/config.py:
 run: $(VENV)/.installed translations instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) survey load survey/definitions/*.yaml
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - "app:create_app()"
+	$(BIN)/gunicorn -c python:survey.serving --bind $(HOST):$(PORT) "app:create_app()"
 
 dev: $(VENV)/.installed translations instance/config.py
 	$(FLASK) db upgrade

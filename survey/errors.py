@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from survey.access_log import route_template
 from survey.extensions import db
 
 ERROR_TITLES = {
@@ -85,7 +86,8 @@ def handle_api_error(error: ApiError):
 def handle_unexpected_error(error: Exception):
     """A bug: undo the half-done transaction and answer 500 without details."""
     db.session.rollback()
-    current_app.logger.exception("unhandled error on %s", request.path)
+    # The route's template, not the path: a path may carry a token (a resume link).
+    current_app.logger.exception("unhandled error on %s %s", request.method, route_template())
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     return handle_http_error(InternalServerError())
