@@ -22,12 +22,26 @@ def create_app(config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     check_production_config(app)
 
-    from survey import accounts, api, cli, database, errors, i18n, main, security, taking
+    from survey import (
+        access_log,
+        accounts,
+        api,
+        cli,
+        database,
+        errors,
+        i18n,
+        main,
+        mixer,
+        security,
+        taking,
+    )
     from survey.discussion import views as discussion
     from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     database.init_app(app)
+    access_log.init_app(app)
+    mixer.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
@@ -48,6 +62,7 @@ def create_app(config=None):
 
     app.cli.add_command(cli.survey_cli)
     app.cli.add_command(cli.user_cli)
+    app.cli.add_command(cli.privacy_cli)
 
     from reports import cli as reports_cli
     from reports import exports_web

@@ -26,7 +26,7 @@ ON_POSTGRES = DATABASE_URI.startswith("postgresql")
 def _config(uri: str, **extra) -> dict:
     return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": uri,
             "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-            "SURVEY_CACHE_SECONDS": 0, **extra}
+            "SURVEY_CACHE_SECONDS": 0, "PRIVACY_MIX_IN_BACKGROUND": False, **extra}
 
 
 def _migrate(uri: str) -> None:

@@ -17,8 +17,9 @@ from tests.support import finish_factory_survey, isolated_client
 HMAC_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
 # frame_record holds the same answers, version, day and demo flag again, coded for the
 # frame (reports.coding).
+# unmixed: written since the last mix (survey.mixing), which clears it.
 RESPONSE_COLUMNS = {"id", "survey_version_id", "submission_key", "language", "submitted_on",
-                    "answers", "frame_record", "is_demo"}
+                    "answers", "frame_record", "is_demo", "unmixed"}
 
 
 @pytest.fixture
