@@ -33,6 +33,7 @@ class _Mixer:
         self.written = 0  # responses this process wrote since its last check
         self.waiting_since: float | None = None  # when unmixed responses were first seen
         self.last_mix = float("-inf")
+        self.checks = 0  # done so far (tests wait for the first)
 
     def start(self, app) -> None:
         if self.thread is not None:
@@ -72,6 +73,7 @@ class _Mixer:
             except Exception:  # the database may be away; try again at the next check
                 log.exception("mixer: the check failed")
             first = False
+            self.checks += 1
 
     def _check(self, config, *, at_start: bool) -> None:
         try:
