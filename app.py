@@ -22,19 +22,26 @@ def create_app(config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     check_production_config(app)
 
+    from reports import cli as reports_cli
+    from reports import discussion_views, exports_web
+    from reports import views as findings
     from survey import (
         access_log,
         accounts,
+        admin,
         api,
+        authoring_views,
         cli,
         database,
         errors,
+        guards,
         i18n,
         main,
         mixer,
         security,
         taking,
     )
+    from survey.discussion import moderation_views
     from survey.discussion import views as discussion
     from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -50,29 +57,21 @@ def create_app(config=None):
     limiter.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)
     security.init_app(app)
     accounts.init_app(app)
-
     discussion.init_app(app)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(taking.bp)
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)
-
-    app.cli.add_command(cli.survey_cli)
-    app.cli.add_command(cli.user_cli)
-    app.cli.add_command(cli.privacy_cli)
-
-    from reports import cli as reports_cli
-    from reports import exports_web
-    from reports import views as findings
-    from survey import admin
-
     findings.init_app(app)
     exports_web.init_app(app)
-    app.register_blueprint(admin.bp)
-    app.cli.add_command(reports_cli.demo_data_command)
-    app.cli.add_command(reports_cli.release_cli)
-    app.cli.add_command(reports_cli.export_command)
+
+    # The site's map: every blueprint, here and nowhere else.
+    for blueprint in (main.bp, taking.bp, accounts.bp, api.bp, discussion.bp,
+                      moderation_views.bp, findings.bp, findings.api_bp,
+                      discussion_views.bp, exports_web.bp, admin.bp, authoring_views.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)
+
+    for command in (cli.survey_cli, cli.user_cli, reports_cli.demo_data_command,
+                    reports_cli.release_cli, reports_cli.export_command, cli.privacy_cli):
+        app.cli.add_command(command)
     return app

@@ -31,14 +31,14 @@ def random_text(rng: random.Random, max_length: int, words: int = 8) -> str:
     return text[:max_length].strip() or "x"
 
 
-def generate_answers(survey: SurveyDefinition, rng: random.Random,
+def generate_answers(definition: SurveyDefinition, rng: random.Random,
                      language: str = "de") -> dict[str, Any]:
     """One complete answer set: every question shown for these answers is answered."""
     answers: dict[str, Any] = {}
-    for page in survey.pages:
+    for page in definition.pages:
         # Page by page, as a respondent sees them: what a page shows depends on earlier pages.
-        for question in shown_on_page(survey, page, answers):
-            value = _VALUES[question.type](survey, question, answers, rng, language)
+        for question in shown_on_page(definition, page, answers):
+            value = _VALUES[question.type](definition, question, answers, rng, language)
             if value is None:
                 continue
             answers[question.id] = value
@@ -48,11 +48,11 @@ def generate_answers(survey: SurveyDefinition, rng: random.Random,
     return answers
 
 
-def _choice(survey, question, answers, rng, language):
+def _choice(definition, question, answers, rng, language):
     return rng.choice(question.choice_ids())
 
 
-def _multi(survey, question, answers, rng, language):
+def _multi(definition, question, answers, rng, language):
     exclusive = [o.id for o in question.options if o.exclusive]
     if exclusive and rng.random() < 0.1:
         return [rng.choice(exclusive)]
@@ -62,28 +62,28 @@ def _multi(survey, question, answers, rng, language):
     return [c for c in allowed if c in chosen]  # option order, as check_answers returns it
 
 
-def _matrix(survey, question, answers, rng, language):
+def _matrix(definition, question, answers, rng, language):
     columns = question.choice_ids()
-    rows = matrix_rows(survey, question, answers, language)
+    rows = matrix_rows(definition, question, answers, language)
     return {row_id: rng.choice(columns) for row_id, _label in rows} or None
 
 
-def _ranking(survey, question, answers, rng, language):
+def _ranking(definition, question, answers, rng, language):
     items = question.choice_ids()
     return rng.sample(items, len(items))
 
 
-def _number(survey, question, answers, rng, language):
+def _number(definition, question, answers, rng, language):
     if question.integer:
         return rng.randint(math.ceil(question.min), math.floor(question.max))
     return round(rng.uniform(question.min, question.max), 2)
 
 
-def _text(survey, question, answers, rng, language):
+def _text(definition, question, answers, rng, language):
     return random_text(rng, question.max_length, words=30)
 
 
-def _consent(survey, question, answers, rng, language):
+def _consent(definition, question, answers, rng, language):
     return True
 
 
@@ -99,17 +99,17 @@ _VALUES = {
 }
 
 
-def answer_sets(survey: SurveyDefinition, count: int, seed: int) -> list[tuple[str, dict]]:
+def answer_sets(definition: SurveyDefinition, count: int, seed: int) -> list[tuple[str, dict]]:
     """`count` (language, answers) pairs from a seeded generator, languages mixed."""
     rng = random.Random(seed)
     sets = []
     for _ in range(count):
-        language = rng.choice(survey.languages)
-        sets.append((language, generate_answers(survey, rng, language)))
+        language = rng.choice(definition.languages)
+        sets.append((language, generate_answers(definition, rng, language)))
     return sets
 
 
-def check_answer_sets(survey: SurveyDefinition, sets: Iterable[tuple[str, dict]]) -> None:
+def check_answer_sets(definition: SurveyDefinition, sets: Iterable[tuple[str, dict]]) -> None:
     """Raise ValueError unless the app's own check accepts every set unchanged.
 
     `check_answers` translates its messages with Flask-Babel, so it runs in the
@@ -119,7 +119,7 @@ def check_answer_sets(survey: SurveyDefinition, sets: Iterable[tuple[str, dict]]
     Babel(app)
     with app.app_context():
         for number, (language, answers) in enumerate(sets):
-            checked = check_answers(survey, answers, language=language)
+            checked = check_answers(definition, answers, language=language)
             if not checked.ok:
                 raise ValueError(f"generated answer set {number} is refused: {checked.errors}")
             if checked.answers != answers:

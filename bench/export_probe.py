@@ -41,14 +41,14 @@ def export(slug: str, fmt: str, out: str) -> dict:
     began = time.perf_counter()
     from app import create_app
     from reports.export import run_export, service
-    from survey.surveys import get_survey
+    from survey.surveys import find_survey
 
     app = create_app()
     seconds: dict = {}
     _timed(service, "_read_and_spill", seconds)
     _timed(service, "_write_released", seconds)
     with app.app_context():
-        survey = get_survey(slug)
+        survey = find_survey(slug)
         startup = time.perf_counter() - began
         rss_before = peak_rss_mb()
         cpu, wall = time.process_time(), time.perf_counter()
@@ -117,11 +117,11 @@ def reference(slug: str, folder: str) -> dict:
     from reports.export.layout import export_layout
     from reports.export.service import quasi_identifiers
     from survey.extensions import db
-    from survey.surveys import definition_of, get_survey
+    from survey.surveys import definition_of, find_survey
 
     app = create_app()
     with app.app_context():
-        survey = get_survey(slug)
+        survey = find_survey(slug)
         definitions = {v.number: definition_of(v) for v in survey.versions}
         layout = export_layout(definitions, text="drop", include_demo=True)
         quasi = quasi_identifiers(layout)

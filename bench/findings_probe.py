@@ -51,7 +51,7 @@ def publish(slug: str, instance: str) -> dict:
     from app import create_app
     from reports import releases
     from reports.frame import FrameStore
-    from survey.surveys import get_survey
+    from survey.surveys import find_survey
 
     app = create_app()
     app.instance_path = instance  # frames under the benchmark's own folder
@@ -62,7 +62,7 @@ def publish(slug: str, instance: str) -> dict:
     _timed(releases, "publish_finding", "findings", seconds, results)
     _timed(releases, "render_chart", "charts", seconds, results)
     with app.app_context():
-        survey = get_survey(slug)
+        survey = find_survey(slug)
         startup = time.perf_counter() - began
         rss_before = peak_rss_mb()
         cpu, wall = time.process_time(), time.perf_counter()
@@ -88,11 +88,11 @@ def publish(slug: str, instance: str) -> dict:
 
 
 def _naive_frame(rows, answers: list[dict], definition):
-    """The frame of `reports.columns`, built the obvious way from parsed answers."""
+    """The frame of `survey.definition.columns`, built the obvious way from parsed answers."""
     import numpy as np
     import pandas as pd
 
-    from reports.columns import frame_columns
+    from survey.definition.columns import frame_columns
 
     raw = pd.DataFrame(answers)
     columns = {}
@@ -133,12 +133,12 @@ def reference(slug: str) -> dict:
     from app import create_app
     from reports.publication import publish_finding
     from survey.extensions import db
-    from survey.surveys import current_version, definition_of, get_survey
+    from survey.surveys import find_survey, newest_definition
 
     app = create_app()
     with app.app_context():
-        survey = get_survey(slug)
-        definition = definition_of(current_version(survey))
+        survey = find_survey(slug)
+        definition = newest_definition(survey)
         settings = {"k": app.config["DISCLOSURE_K"], "min_publish_n": app.config["MIN_PUBLISH_N"]}
         startup = time.perf_counter() - began
         rss_before = peak_rss_mb()

@@ -10,13 +10,13 @@ from flask.cli import AppGroup
 from reports.demo import generate, insert_demo_responses, purge_demo_responses
 from reports.export import FORMATS, TEXT_POLICIES, ExportError, run_export
 from reports.releases import ReleaseError, publish_release
-from survey.surveys import current_version, definition_of, get_survey
+from survey.surveys import definition_of, find_survey, newest_version
 
 release_cli = AppGroup("release", help="Publish findings in releases.")
 
 
 def _survey_or_fail(slug):
-    survey = get_survey(slug)
+    survey = find_survey(slug)
     if survey is None or not survey.versions:
         raise click.ClickException(f"there is no survey {slug!r}; see `survey list`")
     return survey
@@ -37,7 +37,7 @@ def demo_data_command(slug, count, seed, days, purge):
         removed = purge_demo_responses(survey)
         click.echo(f"{slug}: removed {removed} demo responses")
         return
-    version = current_version(survey)
+    version = newest_version(survey)
     definition = definition_of(version)
     rng = np.random.default_rng(seed + 1)
     with click.progressbar(length=count, label=f"{slug}: demo responses") as bar:

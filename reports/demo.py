@@ -18,12 +18,17 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from sqlalchemy import delete, func, insert, select
 
-from reports.coding import coded_response
-from reports.columns import matrix_row_ids
 from survey.database import write_transaction
 from survey.definition import localize
-from survey.definition.answers import condition_holds, matrix_rows, other_key
-from survey.definition.model import DONT_KNOW, OTHER, All, Any_, SurveyDefinition
+from survey.definition.answers import (
+    condition_holds,
+    condition_questions,
+    matrix_rows,
+    other_key,
+)
+from survey.definition.columns import matrix_row_ids
+from survey.definition.model import DONT_KNOW, OTHER, SurveyDefinition
+from survey.definition.records import coded_response
 from survey.extensions import db
 from survey.models import Response, SurveyVersion, new_response_id
 from survey.surveys import definition_of
@@ -151,7 +156,7 @@ class DemoGenerator:
         condition = question.show_if
         if condition is None:
             return None
-        asked = sorted(_condition_questions(condition))
+        asked = sorted(condition_questions(condition))
         seen: dict[tuple, bool] = {}
 
         def holds(answers):
@@ -209,15 +214,6 @@ class DemoGenerator:
 def _stable_seed(text: str) -> int:
     """A seed from a text, the same in every process (unlike hash())."""
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-
-
-def _condition_questions(condition) -> set[str]:
-    """The questions whose answers a show_if condition looks at."""
-    if isinstance(condition, All):
-        return set().union(*(_condition_questions(part) for part in condition.all))
-    if isinstance(condition, Any_):
-        return set().union(*(_condition_questions(part) for part in condition.any))
-    return {condition.question}
 
 
 def _frozen(value):

@@ -1,14 +1,5 @@
-"""Exports from the admin page: a form, a background job writing to disk, then downloads.
-
-The web process never holds the export in memory: the job writes files under
-`instance/exports/<job id>/` and downloads are streamed from there.
-"""
-
-import shutil
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-from pathlib import Path
+"""Exports from the admin page: a form that starts a job (`reports.export.jobs`), its
+status, and downloads of its files from disk."""
 
 from flask import (
     Blueprint,
@@ -22,21 +13,18 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from reports.export import FORMATS, run_export
+from reports.export import FORMATS
+from reports.export.jobs import create_job, export_folder, recent_jobs, start_job
 from reports.models import ExportJob
 from survey.admin import admin_required
-from survey.database import write_transaction
 from survey.extensions import db
-from survey.models import utcnow
-from survey.surveys import get_survey, open_surveys
+from survey.main import survey_title
+from survey.surveys import find_survey, open_surveys
 
 bp = Blueprint("exports", __name__, url_prefix="/admin/exports")
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
-_PROGRESS_STEP = 5  # percent between progress writes
 
 
 class ExportForm(FlaskForm):
@@ -53,14 +41,9 @@ class ExportForm(FlaskForm):
     include_demo = BooleanField(_l("Include demo responses"))
 
 
-def export_folder(job_id: int) -> Path:
-    """Where a job's files are written."""
-    return Path(current_app.instance_path) / "exports" / str(job_id)
-
-
 def _form():
     form = ExportForm()
-    form.survey.choices = [SelectChoice(s.slug) for s in open_surveys()]
+    form.survey.choices = [SelectChoice(s.slug, survey_title(s)) for s in open_surveys()]
     return form
 
 
@@ -70,23 +53,21 @@ def index():
     """Start an export; see the recent ones."""
     form = _form()
     if form.validate_on_submit():
-        survey = get_survey(form.survey.data) or abort(404)
+        survey = find_survey(form.survey.data) or abort(404)
         options = {"k": form.k.data, "text": form.text.data, "include_demo": form.include_demo.data,
                    "since": form.since.data.isoformat() if form.since.data else None}
-        with write_transaction():
-            job = ExportJob(survey_id=survey.id, requested_by=current_user.id,
-                            format=form.format.data, options=options, files=[])
-            db.session.add(job)
-        start_job(job.id)
+        job = create_job(survey, current_user, form.format.data, options)
+        start_job(current_app._get_current_object(), job.id)
         return redirect(url_for("exports.status", job_id=job.id))
-    jobs = list(db.session.scalars(select(ExportJob).order_by(ExportJob.id.desc()).limit(20)))
-    return render_template("admin/exports.html", form=form, jobs=jobs), 422 if form.errors else 200
+    return render_template("admin/exports.html", form=form, jobs=recent_jobs()), (
+        422 if form.errors else 200)
 
 
 @bp.get("/<int:job_id>")
 @admin_required
 def status(job_id):
-    """A job's state; the page reloads itself (no JavaScript) until the files are ready."""
+    """A job's state, with a link to look again until the files are ready (a page that
+    reloads itself would move a screen reader's reading position)."""
     job = db.get_or_404(ExportJob, job_id)
     return render_template("admin/export_status.html", job=job)
 
@@ -98,52 +79,8 @@ def download(job_id, filename):
     job = db.get_or_404(ExportJob, job_id)
     if job.status != "done" or filename not in job.files:
         abort(404)
-    return send_from_directory(export_folder(job.id), filename, as_attachment=True)
-
-
-def start_job(job_id: int) -> None:
-    """Run the export in a background thread of this process."""
-    app = current_app._get_current_object()
-    _executor.submit(_run_job, app, job_id)
-
-
-def _run_job(app, job_id: int) -> None:
-    with app.app_context():
-        job = db.session.get(ExportJob, job_id)
-        folder = export_folder(job_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        _update(job_id, status="running")
-        last = {"percent": 0}
-        lock = threading.Lock()
-
-        def progress(done: int, total: int) -> None:
-            percent = int(100 * done / total) if total else 100
-            with lock:
-                if percent - last["percent"] >= _PROGRESS_STEP:
-                    last["percent"] = percent
-                    _update(job_id, progress=percent)
-
-        try:
-            options = dict(job.options)
-            since = options.pop("since", None)
-            out = folder / f"{job.survey.slug}.{job.format}"
-            run_export(job.survey, job.format, out, progress=progress,
-                       since=date.fromisoformat(since) if since else None, **options)
-        except Exception as error:  # noqa: BLE001 - any failure ends the job with its message
-            shutil.rmtree(folder, ignore_errors=True)
-            _update(job_id, status="failed", error=str(error).splitlines()[0][:500],
-                    finished_at=utcnow())
-            app.logger.exception("export %s failed", job_id)
-            return
-        files = sorted(p.name for p in folder.iterdir() if p.is_file())
-        _update(job_id, status="done", progress=100, files=files, finished_at=utcnow())
-
-
-def _update(job_id: int, **values) -> None:
-    with write_transaction():
-        job = db.session.get(ExportJob, job_id)
-        for key, value in values.items():
-            setattr(job, key, value)
+    return send_from_directory(export_folder(current_app.instance_path, job.id), filename,
+                               as_attachment=True)
 
 
 JOB_STATES = {
@@ -160,6 +97,5 @@ def job_state(job: ExportJob) -> str:
 
 
 def init_app(app):
-    """Register the exports blueprint."""
-    app.register_blueprint(bp)
+    """The template helper of export pages."""
     app.jinja_env.globals["job_state"] = job_state

@@ -1,6 +1,6 @@
 """Findings: the published statistics of a survey, computed from its tidy frame.
 
-Pure functions over a pandas DataFrame in the format of `reports.columns` (one row per
+Pure functions over a pandas DataFrame in the format of `survey.definition.columns` (one row per
 response) and the definition objects; no Flask, no database. The caller chooses the rows
 (e.g. leaves out demo responses) before calling. `compute_finding` dispatches on
 `finding.kind`; `compute_findings` computes every finding of a definition. Results are
@@ -107,7 +107,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reports.columns import part_column
+from survey.definition.columns import part_column
 from survey.definition.model import DONT_KNOW, Finding, SurveyDefinition
 
 CONFIDENCE = 0.95

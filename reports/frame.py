@@ -2,13 +2,13 @@
 
 Each response keeps its answers twice: as a JSON document (the record of what was
 answered) and as a frame record, a fixed-width record of bytes in the frame's columns with
-its version, day and demo flag (`reports.coding`). The database concatenates a chunk of
+its version, day and demo flag (`survey.definition.records`). The database concatenates a chunk of
 responses in one round trip: the frame records of responses coded for the frame's layout
 end to end, which numpy reads without parsing, with their ids; and the documents of the
 others (an older version with other columns, or stored before records were kept) as
 newline-delimited JSON, which Arrow's JSON reader parses against a schema made from the
 definition, with their id, version, day and demo flag as CSV lines in the same order (on
-PostgreSQL, merged into each document). `reports.columns` describes the result.
+PostgreSQL, merged into each document). `survey.definition.columns` describes the result.
 
 On disk, `instance/frames/<slug>/` holds one part per build step, an Arrow IPC
 (Feather v2) file, and `state.json` (the last response id read and the definition
@@ -29,10 +29,8 @@ reads nothing back (`bench/findings.py` measures it).
 import fcntl
 import io
 import json
-import queue
 import secrets
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,7 +47,6 @@ import pyarrow.json as pa_json
 from sqlalchemy import Date, bindparam, text
 
 from reports.coding import decode
-from reports.columns import META_COLUMNS, QuestionColumns, frame_columns
 from reports.frame_days import (
     NO_DAY,
     changed_days,
@@ -61,7 +58,9 @@ from reports.frame_days import (
     plan_parts,
     stored_days,
 )
+from reports.prefetch import read_ahead
 from survey.definition import SurveyDefinition
+from survey.definition.columns import META_COLUMNS, QuestionColumns, frame_columns
 
 CHUNK_ROWS = 200_000  # responses read from the database in one round trip
 PART_ROWS = 50_000  # responses of a part on disk, about (parts hold whole days)
@@ -71,7 +70,7 @@ _META = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.string(), "__demo": pa
 _META_CSV = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.date32(), "__demo": pa.int64()}
 PART_SUFFIX = ".arrow"
 
-# One pass over a chunk of responses gives the frame records (`reports.coding`) of the
+# One pass over a chunk of responses gives the frame records (`survey.definition.records`) of the
 # responses coded for the frame's layout, joined end to end, and their ids, one a line;
 # the JSON documents of the others and, on SQLite, their metadata as CSV lines `id,version
 # id,day,demo flag` in the same order (merging it into each document with json_set
@@ -156,7 +155,7 @@ class Chunk:
     newest: int  # the highest response id in the chunk
 
 
-def _arrow_type(spec: QuestionColumns) -> pa.DataType:
+def arrow_type(spec: QuestionColumns) -> pa.DataType:
     if spec.kind == "choice":
         return pa.string()
     if spec.kind == "number":
@@ -169,7 +168,7 @@ def _arrow_type(spec: QuestionColumns) -> pa.DataType:
 def arrow_schema(specs: list[QuestionColumns]) -> pa.Schema:
     """The schema the JSON reader parses answer documents with."""
     fields = list(_META.items())
-    fields += [(spec.question_id, _arrow_type(spec)) for spec in specs]
+    fields += [(spec.question_id, arrow_type(spec)) for spec in specs]
     return pa.schema(fields)
 
 
@@ -177,16 +176,6 @@ def _categorical(values: pa.Array, categories: tuple[str, ...] | list[str]) -> p
     codes = pc.index_in(values, value_set=pa.array(list(categories), pa.string()))
     codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)
     return pd.Categorical.from_codes(codes, categories=list(categories))
-
-
-def _list_positions(values: pa.ChunkedArray | pa.Array):
-    """(row index, position in its list, value) of every element of a list column."""
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    flat = pc.list_flatten(values).to_numpy(zero_copy_only=False)
-    parents = pc.list_parent_indices(values).to_numpy()
-    offsets = values.offsets.to_numpy()
-    positions = np.arange(len(flat)) - (offsets[parents] - offsets[0])
-    return parents, positions, flat
 
 
 def _list_codes(values: pa.ChunkedArray | pa.Array, parts: tuple[str, ...]):
@@ -259,7 +248,7 @@ def _read_meta(meta: bytes) -> pa.Table:
 
 def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = None,
                     ) -> pd.DataFrame:
-    """Newline-delimited answer documents to the tidy frame of `reports.columns`.
+    """Newline-delimited answer documents to the tidy frame of `survey.definition.columns`.
 
     Each document carries its response's id, version id, day and demo flag as `__id`,
     `__v`, `__d` and `__demo`, unless `meta` gives them: one CSV line `id,version id,
@@ -284,8 +273,8 @@ def parse_documents(ndjson: bytes, source: FrameSource, meta: bytes | None = Non
 
 
 def parse_records(records: bytes, ids: bytes, source: FrameSource) -> pd.DataFrame:
-    """Frame records joined end to end (`reports.coding`) and their responses' ids, one a
-    line, to the tidy frame of `reports.columns`: what `parse_documents` makes of the same
+    """Frame records joined end to end (`survey.definition.records`) and their responses' ids, one a
+    line, to the tidy frame of `survey.definition.columns`: what `parse_documents` makes of the same
     responses' documents."""
     decoded = decode(records, source.definition)
     response_ids = pa_csv.read_csv(
@@ -362,48 +351,6 @@ def _bytes(text_or_bytes: str | bytes | None) -> bytes | None:
     return text_or_bytes.encode() if isinstance(text_or_bytes, str) else text_or_bytes
 
 
-_END = object()
-
-
-def _ahead(items: Iterator) -> Iterator:
-    """`items`, each produced in a helper thread while the previous one is consumed."""
-    handoff: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-        except BaseException as error:  # raised again in the consumer
-            put((None, error))
-            return
-        put((_END, None))
-
-    worker = threading.Thread(target=produce, name="frame-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = handoff.get()
-            if error is not None:
-                raise error
-            if item is _END:
-                return
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
 def read_chunks(connection, source: FrameSource, days: list[str] | None = None):
     """The frame of each chunk of the survey's responses (those submitted on `days`, if
     given), in id order.
@@ -411,7 +358,7 @@ def read_chunks(connection, source: FrameSource, days: list[str] | None = None):
     The database reads the next chunk (in a helper thread, on `connection`) while this
     one is parsed; the caller must not use `connection` until the iteration ends.
     """
-    for chunk in _ahead(_fetch_chunks(connection, source, days)):
+    for chunk in read_ahead(_fetch_chunks(connection, source, days), name="frame-read-ahead"):
         yield parse_chunk(chunk, source)
 
 

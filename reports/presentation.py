@@ -46,6 +46,7 @@ class Cell:
     text: str
     value: float | int | None = None  # the raw figure, for CSV and charts
     withheld: bool = False
+    share: bool = False  # `value` is a share (0.25 for 25%)
 
 
 @dataclass
@@ -92,7 +93,20 @@ def _count_cell(count, status, k) -> Cell:
 
 
 def _share_cell(share) -> Cell:
-    return Cell(_percent(share), share, withheld=share is None)
+    return Cell(_percent(share), share, withheld=share is None, share=True)
+
+
+def spreadsheet_value(cell: Cell) -> str:
+    """A cell as a spreadsheet program in the page's language reads it: whole counts
+    without grouping ("4186"), shares as percent to one decimal ("16,9%" in German),
+    other figures to two decimals; words (withheld cells, labels) as shown."""
+    if cell.value is None:
+        return cell.text
+    if cell.share:
+        return format_decimal(round(cell.value * 100, 1), format="0.#") + "%"
+    if float(cell.value).is_integer():
+        return format_decimal(cell.value, format="0")
+    return format_decimal(round(cell.value, 2), format="0.##")
 
 
 def display_table(published: dict[str, Any], definition: SurveyDefinition,
@@ -112,6 +126,13 @@ def display_table(published: dict[str, Any], definition: SurveyDefinition,
             _("Several answers could be chosen, so the shares may add up to more than 100%.")]
         if table.get("summary_withheld"):
             notes.append(_("The summary is withheld because a small group would show in it."))
+        if kind == "likert_summary" and table.get("agree_share") is not None:
+            notes.append(_("The share who agree counts the %(base)s respondents who chose a "
+                           "point on the scale; the table counts everyone who answered, "
+                           "“Don't know” included.", base=format_decimal(table["base"])))
+            notes.append(_("The interval says how precise that share is: of 100 surveys of "
+                           "this size, about 95 would give an interval worked out this way "
+                           "that holds the share among everyone."))
         return DisplayTable(_("Answers of %(n)s respondents", n=format_decimal(table["total"])),
                             [_("Answer"), _("Respondents"), _("Share")], rows, notes)
     if kind == "crosstab":
@@ -139,21 +160,27 @@ def display_table(published: dict[str, Any], definition: SurveyDefinition,
             (_("First quartile"), table["q1"]), (_("Third quartile"), table["q3"]),
             (_("Mean"), table["mean"]),
         ]
-        rows = [[Cell(name), Cell(_number(value), value)] for name, value in figures]
+        rows = [[Cell(name), Cell(figure_text(value), value)] for name, value in figures]
         if interval:
             rows.append([Cell(_("Interval of the mean (95%)")),
-                         Cell(f"{_number(interval[0])} – {_number(interval[1])}")])
+                         Cell(f"{figure_text(interval[0])} – {figure_text(interval[1])}")])
         return DisplayTable(_("Summary"), [_("Figure"), _("Value")], rows)
-    rows = [[Cell(label(item)), Cell(_number(rank), rank), Cell(_number(score), score),
+    rows = [[Cell(label(item)), Cell(figure_text(rank), rank), Cell(figure_text(score), score),
              Cell(format_decimal(ranked), ranked)]
             for item, rank, score, ranked in zip(
                 table["labels"], table["mean_rank"], table["borda_average"], table["ranked_by"],
                 strict=True)]
     return DisplayTable(_("Items by Borda score"),
-                        [_("Item"), _("Mean place"), _("Borda score"), _("Respondents")], rows)
+                        [_("Item"), _("Mean place"), _("Borda score"), _("Respondents")], rows,
+                        [_("Borda score: whoever puts an item first of %(m)d gives it %(top)d "
+                           "points, second %(second)d, and so on down to 0 for the last place; "
+                           "the table shows the average over everyone who ranked the items.",
+                           m=len(table["labels"]), top=len(table["labels"]) - 1,
+                           second=len(table["labels"]) - 2)])
 
 
-def _number(value) -> str:
+def figure_text(value) -> str:
+    """A figure as the table shows it: rounded to two decimals, in the page's language."""
     if value is None:
         return "–"
     return format_decimal(round(value, 2))
@@ -187,8 +214,8 @@ def summary_sentence(published: dict[str, Any], definition: SurveyDefinition,
                  by=localize(definition.question(published["by"]).text, language))
     if kind == "numeric_summary":
         return _("Half of %(n)s respondents answered %(median)s or less; the middle half "
-                 "lies between %(q1)s and %(q3)s.", n=n, median=_number(table["median"]),
-                 q1=_number(table["q1"]), q3=_number(table["q3"]))
+                 "lies between %(q1)s and %(q3)s.", n=n, median=figure_text(table["median"]),
+                 q1=figure_text(table["q1"]), q3=figure_text(table["q3"]))
     first = table["labels"][0]
     return _("Across %(n)s respondents, “%(item)s” ranks highest (Borda score).",
              n=n, item=option_label(definition, question, first, language))

@@ -7,21 +7,21 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, load_only
 
-from reports.charts import chart_content, render_chart, same_picture
-from reports.coding import layout_digest
-from reports.columns import finding_columns
+from reports.charts import NARROW, chart_content, render_chart, same_picture
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
 from reports.publication import publish_finding
 from survey.database import write_transaction
+from survey.definition.columns import finding_columns
+from survey.definition.records import layout_digest
 from survey.extensions import db
 from survey.models import Survey
-from survey.surveys import current_version, definition_of
+from survey.surveys import definition_of, newest_version
 
 
 def frame_source(survey: Survey) -> FrameSource:
     """What the survey's frame is built from: its versions and newest definition."""
-    version = current_version(survey)
+    version = newest_version(survey)
     definition = definition_of(version)
     digest = layout_digest(definition)
     return FrameSource(
@@ -113,6 +113,12 @@ def responses_since(previous: Release, frame) -> int:
 CHART_DRAWN = "_drawn"  # in a release's charts of a finding: what each language's chart shows
 
 
+def narrow_key(language: str) -> str:
+    """Where a release keeps a finding's chart for phones in `language` (beside the wide
+    one under `language` itself)."""
+    return f"{language}/{NARROW}"
+
+
 def _charts(findings: list[dict], definition, previous: dict) -> dict:
     """The charts of the published findings: each language's SVG and what it was drawn from.
     A chart that would look the same as the previous release's (`same_picture`) is taken
@@ -128,9 +134,12 @@ def _charts(findings: list[dict], definition, previous: dict) -> dict:
             content = chart_content(result, definition, language)
             kept = before.get(CHART_DRAWN, {}).get(language)
             if same_picture(kept, content):
-                entry[language], drawn[language] = before[language], kept
+                entry.update({key: svg for key, svg in before.items()
+                              if key in (language, narrow_key(language))})
+                drawn[language] = kept
             else:
-                entry[language] = render_chart(result, definition, language)
+                svgs = render_chart(result, definition, language)
+                entry[language], entry[narrow_key(language)] = svgs["wide"], svgs[NARROW]
                 drawn[language] = content
         charts[result["finding_id"]] = {**entry, CHART_DRAWN: drawn}
     return charts

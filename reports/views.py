@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-from collections import OrderedDict
 from functools import cache
 
 from flask import (
@@ -18,21 +17,24 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam
 
+from reports.charts import NARROW
 from reports.models import Release
 from reports.presentation import (
     display_table,
     finding_title,
     method_text,
+    spreadsheet_value,
     summary_sentence,
 )
 from reports.releases import (
     ReleaseError,
     latest_release,
+    narrow_key,
     publish_release,
     release_by_number,
     release_stamp_statement,
@@ -40,13 +42,15 @@ from reports.releases import (
     surveys_with_releases,
 )
 from survey.accounts import role_required
+from survey.caches import bounded_cache, database_key
 from survey.discussion.comments import discussion_stamp_columns, read_thread
 from survey.discussion.forms import CommentForm
 from survey.errors import ApiError
 from survey.extensions import db
+from survey.guards import plain_int, survey_or_404
 from survey.i18n import survey_language
 from survey.models import Role, Survey
-from survey.surveys import definition_of, get_survey, open_surveys
+from survey.surveys import definition_of, open_surveys
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
 api_bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
@@ -55,16 +59,10 @@ api_bp = Blueprint("findings_api", __name__, url_prefix="/api/v1")
 MAX_RELEASE_NUMBER = 2**31 - 1
 
 
-def _survey_or_404(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        abort(404)
-    return survey
-
-
-def _chosen_release(survey):
-    """The release named by ?release=N, else the latest; None when nothing is published."""
-    given = request.args.get("release")
+def _chosen_release(survey, given=None):
+    """The release named by ?release=N (or `given`), else the latest; None when nothing is
+    published."""
+    given = request.args.get("release") if given is None else str(given)
     if given is None:
         return latest_release(survey)
     number = _release_number(given) or 0
@@ -104,10 +102,11 @@ def listed_surveys():
     return [surveys[slug] for slug in sorted(surveys)]
 
 
-def _shown_release(slug):
-    """(survey, release, definition) for a finding's URL: ?release=N or the latest; 404 if none."""
-    survey = _survey_or_404(slug)
-    release = _chosen_release(survey)
+def _shown_release(slug, number=None):
+    """(survey, release, definition) for a finding's URL: ?release=N (or `number`) or the
+    latest; 404 if none."""
+    survey = survey_or_404(slug)
+    release = _chosen_release(survey, number)
     if release is None:
         abort(404)
     return survey, release, _release_definition(release)
@@ -128,34 +127,23 @@ def finding_page(slug, finding_id):
     the same address, language, release and state of the discussion; it is kept for them.
     """
     if current_user.is_authenticated or session.get("_flashes"):
-        return _render_finding_page(slug, finding_id)
+        return render_finding_page(slug, finding_id)
     stamp = _page_stamp(slug, finding_id, _release_number(request.args.get("release")))
     if stamp is None:  # no such survey or release: the full path says which
-        return _render_finding_page(slug, finding_id)
-    key = (str(db.engine.url), request.full_path, str(get_locale()), stamp)
-    page = _pages.get(key)
-    if page is None:
-        page = _render_finding_page(slug, finding_id)
-        _pages[key] = page
-        while len(_pages) > PAGES_KEPT:
-            _pages.popitem(last=False)
-    return page
+        return render_finding_page(slug, finding_id)
+    key = (database_key(), request.full_path, str(get_locale()), stamp)
+    return _pages.get_or_make(key, lambda: render_finding_page(slug, finding_id))
 
 
 def _release_number(given: str | None) -> int | None:
-    """?release=N as a number; None when absent or not a plain number. Plain ASCII digits
-    ("²".isdigit() is true, too), few enough for the database's integer."""
-    if given and given.isascii() and given.isdigit() and len(given) < 10:
-        return int(given)
-    return None
+    """?release=N as a number; None when absent or not a plain number."""
+    return plain_int(given)
 
 
 def _page_stamp(slug: str, finding_id: str, number: int | None) -> tuple | None:
     """In one query, what a kept finding page depends on: the release shown (id and time;
     releases never change) and the state of its discussion. None if there is no such
     survey or release."""
-    if "\x00" in slug + finding_id:  # PostgreSQL refuses NUL even in a query
-        return None
     row = db.session.execute(_page_stamp_statement(number is not None),
                              {"slug": slug, "finding": finding_id, "number": number}).first()
     if row is None or row[1] is None:
@@ -169,23 +157,30 @@ def _page_stamp_statement(numbered: bool):
         *discussion_stamp_columns(Survey.id, bindparam("finding")), numbered=numbered)
 
 
-PAGES_KEPT = 256
-_pages: OrderedDict = OrderedDict()
+_pages = bounded_cache("finding pages for visitors", 256)
 
 
-def _render_finding_page(slug, finding_id):
-    survey, release, definition = _shown_release(slug)
+def render_finding_page(slug, finding_id, refused=None, release_number=None) -> str:
+    """The finding page; with `refused` (a CommentForm with errors), the comment or reply
+    form shows again with its text and messages, at release `release_number`."""
+    survey, release, definition = _shown_release(slug, release_number)
     published = _published_finding(release, finding_id)
     language = survey_language(definition)
     sort = request.args.get("sort", "newest")
+    replying = refused is not None and bool(refused.parent_id.data)
     context = {
         "thread": read_thread(survey, finding_id, current_user if current_user.is_authenticated
                               else None, sort, request.args.get("page", 1, type=int)),
-        "sort": sort, "comment_form": CommentForm(),
+        "sort": sort,
+        "comment_form": refused if refused is not None and not replying else CommentForm(
+            formdata=None),
+        "reply_form": refused if replying else None,
     }
     if published["published"]:
+        charts = release.charts.get(finding_id) or {}
         context.update(table=display_table(published, definition, language),
-                       summary=summary_sentence(published, definition, language))
+                       summary=summary_sentence(published, definition, language),
+                       narrow_chart=narrow_key(language) in charts)
     return render_template(
         "findings/finding.html", survey=survey, release=release, releases=releases_of(survey),
         definition=definition, language=language, published=published,
@@ -199,7 +194,12 @@ def chart(slug, finding_id):
     """The finding's chart as stored in the release, in the page's language."""
     survey, release, definition = _shown_release(slug)
     charts = release.charts.get(finding_id) or abort(404)
-    svg = charts.get(survey_language(definition)) or charts[definition.languages[0]]
+    language = survey_language(definition)
+    if language not in charts:
+        language = definition.languages[0]
+    # ?layout=narrow: the chart for phones; releases drawn before there was one have none.
+    svg = (request.args.get("layout") == NARROW and charts.get(narrow_key(language))
+           or charts[language])
     response = Response(svg, mimetype="image/svg+xml")
     # A chart of a named release never changes; "the latest" does with the next release.
     response.headers["Cache-Control"] = ("public, max-age=86400, immutable"
@@ -216,10 +216,14 @@ def finding_csv(slug, finding_id):
         abort(404)
     table = display_table(published, definition, survey_language(definition))
     out = io.StringIO()
-    writer = csv.writer(out)
+    # A byte order mark, so that spreadsheet programs read UTF-8 (umlauts, dashes); where
+    # the decimal mark is a comma, fields are separated by semicolons, as those programs
+    # expect there.
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";" if format_decimal(0.5) == "0,5" else ",")
     writer.writerow(table.header)
     for row in table.rows:
-        writer.writerow([cell.text if cell.value is None else cell.value for cell in row])
+        writer.writerow([spreadsheet_value(cell) for cell in row])
     filename = f"{slug}-{finding_id}-release-{release.number}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -229,7 +233,7 @@ def finding_csv(slug, finding_id):
 @role_required(Role.MODERATOR)
 def publish(slug):
     """Publish a new release (moderators and admins)."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     try:
         release = publish_release(survey)
     except ReleaseError:
@@ -259,8 +263,8 @@ def findings_api(slug):
     """The latest release (or ?release=N), suppressed exactly as published."""
     given = request.args.get("release")
     number = _release_number(given)
-    row = None if "\x00" in slug else db.session.execute(
-        _api_stamp_statement(number is not None), {"slug": slug, "number": number}).first()
+    row = db.session.execute(_api_stamp_statement(number is not None),
+                             {"slug": slug, "number": number}).first()
     if row is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
     if given is not None and number is None:
@@ -268,19 +272,14 @@ def findings_api(slug):
     if row[1] is None:
         raise ApiError(404, "not_found", "No such release of this survey.")
     stamp = (row[1], row[2].isoformat())
-    key = (str(db.engine.url), *stamp)
-    body = _api_bodies.get(key)
-    if body is None:  # releases never change, so their JSON is made once per process
-        body = json.dumps(release_document(db.session.get(Release, stamp[0])),
-                          separators=(",", ":"), sort_keys=True).encode()
-        _api_bodies[key] = body
-        while len(_api_bodies) > API_BODIES_KEPT:
-            _api_bodies.popitem(last=False)
+    # Releases never change, so their JSON is made once per process.
+    body = _api_bodies.get_or_make((database_key(), *stamp), lambda: json.dumps(
+        release_document(db.session.get(Release, stamp[0])),
+        separators=(",", ":"), sort_keys=True).encode())
     return Response(body, mimetype="application/json")
 
 
-API_BODIES_KEPT = 64
-_api_bodies: OrderedDict = OrderedDict()
+_api_bodies = bounded_cache("release documents", 64)
 
 
 def latest_findings(limit: int = 6) -> list[tuple]:
@@ -300,7 +299,5 @@ def latest_findings(limit: int = 6) -> list[tuple]:
 
 
 def init_app(app):
-    """Register the blueprints and the home page's hook."""
-    app.register_blueprint(bp)
-    app.register_blueprint(api_bp)
+    """The home page's hook: the newest findings, through a template global."""
     app.jinja_env.globals["latest_findings"] = latest_findings

@@ -3,27 +3,36 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from survey.accounts import role_required
-from survey.database import write_transaction
-from survey.extensions import db
-from survey.models import Role, Survey, User
-from survey.surveys import survey_summaries
+from survey.models import Role
+from survey.surveys import set_survey_open, survey_summaries
+from survey.users import AccountError, accounts, change_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 admin_required = role_required(Role.ADMIN)
 
+ROLE_LABELS = {Role.MEMBER: _l("Member"), Role.MODERATOR: _l("Moderator"),
+               Role.ADMIN: _l("Administrator")}
+
+
+def role_label(role) -> str:
+    """A role's name in the page's language."""
+    return str(ROLE_LABELS[Role(role)])
+
+
+bp.record_once(lambda state: state.app.jinja_env.globals.update(role_label=role_label))
+
 
 @bp.get("/")
 @admin_required
 def index():
     """Surveys with their versions and responses, and the accounts."""
-    users = list(db.session.scalars(select(User).order_by(User.id).limit(500)))
-    return render_template("admin/index.html", surveys=survey_summaries(), users=users,
+    return render_template("admin/index.html", surveys=survey_summaries(), users=accounts(),
                            roles=[r.value for r in Role])
 
 
@@ -31,9 +40,7 @@ def index():
 @admin_required
 def survey_state(slug):
     """Open or close a survey for responses."""
-    with write_transaction():
-        survey = db.session.scalar(select(Survey).where(Survey.slug == slug)) or abort(404)
-        survey.is_open = request.form.get("open") == "1"
+    survey = set_survey_open(slug, request.form.get("open") == "1") or abort(404)
     flash(_("The survey is open.") if survey.is_open else _("The survey is closed."), "success")
     return redirect(url_for("admin.index"))
 
@@ -45,11 +52,10 @@ def user_role(user_id):
     role = request.form.get("role", "")
     if role not in [r.value for r in Role]:
         abort(400)
-    if user_id == current_user.id:
+    try:
+        change_role(current_user, user_id, Role(role)) or abort(404)
+    except AccountError:
         flash(_("You cannot change your own role."), "error")
         return redirect(url_for("admin.index"))
-    with write_transaction():
-        user = db.session.get(User, user_id) or abort(404)
-        user.role = Role(role)
-    flash(_("The role is changed."), "success")
+    flash(_("The role has been changed."), "success")
     return redirect(url_for("admin.index"))

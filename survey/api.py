@@ -6,15 +6,15 @@ from flask_babel import force_locale
 from survey.definition.answers import check_answers
 from survey.errors import ApiError
 from survey.extensions import limiter
+from survey.guards import survey_or_404
 from survey.openapi import openapi_document
 from survey.responses import SUBMISSION_ID, AlreadyAnswered, submit_response
 from survey.surveys import (
-    current_version,
-    definition_for,
+    accepts_responses,
     definition_of,
-    get_survey,
+    newest_version,
     newest_version_ref,
-    open_surveys,
+    surveys_taking_answers,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -25,7 +25,7 @@ def _submit_limit():
 
 
 def _summary(survey):
-    version = current_version(survey)
+    version = newest_version(survey)
     definition = definition_of(version)
     return {
         "slug": survey.slug,
@@ -39,22 +39,16 @@ def _summary(survey):
 @bp.get("/v1/surveys")
 def surveys():
     """Open surveys."""
-    return jsonify(surveys=[_summary(s) for s in open_surveys()])
-
-
-def _open_survey(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    return survey
+    return jsonify(surveys=[_summary(s) for s in surveys_taking_answers()])
 
 
 @bp.get("/v1/surveys/<slug>")
 def survey_detail(slug):
     """The current definition of a survey."""
-    survey = _open_survey(slug)
-    version = current_version(survey)
-    return jsonify({**_summary(survey), "is_open": survey.is_open,
+    survey = survey_or_404(slug)
+    version = newest_version(survey)
+    is_open = accepts_responses(survey.is_open, definition_of(version))
+    return jsonify({**_summary(survey), "is_open": is_open,
                     "definition": version.definition})
 
 
@@ -126,9 +120,9 @@ def submit(slug):
     version = newest_version_ref(slug)  # at most one query every SURVEY_CACHE_SECONDS
     if version is None:
         raise ApiError(404, "not_found", f"There is no survey {slug!r}.")
-    if not version.is_open:
+    definition = definition_of(version)
+    if not accepts_responses(version.is_open, definition):
         raise ApiError(403, "closed", "This survey is not taking responses.")
-    definition = definition_for(version)
     body = _read_body()
     submission_id, language = _check_envelope(body, definition)
     with force_locale(language):

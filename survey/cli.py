@@ -1,18 +1,28 @@
 """Command line: `flask --app app survey ...` and `flask --app app user ...`."""
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from survey.definition import DefinitionError
+from survey.importing import ImportRefused, import_file
+from survey.importing.safety import MAX_FILE_BYTES, refuse_large
 from survey.mixing import mix
 from survey.models import Role
-from survey.surveys import load_survey_file, survey_summaries
+from survey.surveys import (
+    SurveyExists,
+    create_survey,
+    load_survey_file,
+    set_survey_open,
+    survey_summaries,
+)
 from survey.users import AccountError, create_user
 
-survey_cli = AppGroup("survey", help="Load and list surveys.")
+survey_cli = AppGroup("survey", help="Load, import, list, open and close surveys.")
 user_cli = AppGroup("user", help="Manage accounts.")
 privacy_cli = AppGroup("privacy", help="Keep answers unlinkable from who gave them.")
 
@@ -36,6 +46,59 @@ def load_command(paths):
         sys.exit(1)
 
 
+def _fail(message: str):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@survey_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--slug", help="The new survey's slug (default: made of the source's name).")
+@click.option("--dry-run", is_flag=True, help="Print the report; store nothing.")
+def import_command(path, slug, dry_run):
+    """Import an XLSForm or LimeSurvey file as a new, closed survey, and print the report."""
+    try:
+        with open(path, "rb") as file:
+            refuse_large(os.fstat(file.fileno()).st_size)
+            data = file.read(MAX_FILE_BYTES + 1)
+        result = import_file(path, data, slug=slug)
+    except OSError as error:
+        _fail(f"{path}: cannot read the file: {error.strerror or error}")
+    except ImportRefused as refused:
+        _fail(f"{path}: {refused}")
+    for line in result.report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo(f"{result.definition.slug}: dry run, nothing stored")
+        return
+    try:
+        create_survey(result.definition, source_name=Path(path).name)
+    except SurveyExists as exists:
+        _fail(f"{path}: {exists} (--slug)")
+    click.echo(f"{result.definition.slug}: imported as version 1, closed; open it with "
+               f"`flask --app app survey open {result.definition.slug}`")
+
+
+def _set_open(slug, is_open):
+    if not set_survey_open(slug, is_open):
+        _fail(f"there is no survey {slug!r}")
+    click.echo(f"{slug}: {'open' if is_open else 'closed'}")
+
+
+@survey_cli.command("open")
+@click.argument("slug")
+def open_command(slug):
+    """Open a survey for responses."""
+    _set_open(slug, True)
+
+
+@survey_cli.command("close")
+@click.argument("slug")
+def close_command(slug):
+    """Close a survey: it takes no more responses."""
+    _set_open(slug, False)
+
+
 @survey_cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(as_json):
@@ -49,7 +112,7 @@ def list_command(as_json):
         return
     click.echo(f"{'slug':<30} {'versions':>8} {'responses':>10}  state")
     for s in summaries:
-        state = "open" if s.is_open else "closed"
+        state = "archived" if s.is_archived else "open" if s.is_open else "closed"
         click.echo(f"{s.slug:<30} {s.versions:>8} {s.responses:>10}  {state}")
 
 

@@ -19,10 +19,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, parse_number_input
 from survey.definition.model import DONT_KNOW, OTHER, localize
+from survey.fieldnames import other_field, rank_field, rank_fields, row_field, row_fields
+from survey.ordering import arrange
 
-OTHER_FIELD = "__other"
-ROW_FIELD = "__row__"
-RANK_FIELD = "__rank__"
 INCOMPLETE_RANKING = "?"
 
 
@@ -33,35 +32,36 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _choices(question, language):
+def _choices(question, language, order=None):
     options = getattr(question, "options", None) or getattr(question, "scale", None)
     choices = [SelectChoice(o.id, localize(o.label, language)) for o in options]
     if getattr(question, "other", False):
         choices.append(SelectChoice(OTHER, _l("Other")))
     if getattr(question, "dont_know", False):
         choices.append(SelectChoice(DONT_KNOW, _l("Don't know")))
-    return choices
+    return arrange(choices, order)
 
 
-def _fields_for(survey, question, answers, language):
+def _fields_for(definition, question, answers, language, order=None):
     """(name, field) pairs that ask one question."""
     kind = question.type
     if kind in ("single_choice", "likert"):
-        yield question.id, RadioField(choices=_choices(question, language), validate_choice=False)
+        yield question.id, RadioField(choices=_choices(question, language, order),
+                                      validate_choice=False)
     elif kind == "multi_choice":
-        yield question.id, MultiCheckboxField(choices=_choices(question, language),
+        yield question.id, MultiCheckboxField(choices=_choices(question, language, order),
                                               validate_choice=False)
     elif kind == "matrix":
         columns = [SelectChoice(c.id, localize(c.label, language)) for c in question.columns]
-        for row_id, _label in matrix_rows(survey, question, answers, language):
-            yield question.id + ROW_FIELD + row_id, RadioField(choices=columns,
-                                                               validate_choice=False)
+        for row_id, _label in matrix_rows(definition, question, answers, language):
+            yield row_field(question.id, row_id), RadioField(choices=columns,
+                                                             validate_choice=False)
     elif kind == "ranking":
         places = [SelectChoice("", "–")] + [SelectChoice(str(n))
                                             for n in range(1, len(question.items) + 1)]
         for item in question.items:
-            yield question.id + RANK_FIELD + item.id, SelectField(choices=places,
-                                                                  validate_choice=False)
+            yield rank_field(question.id, item.id), SelectField(choices=places,
+                                                               validate_choice=False)
     elif kind == "number":
         yield question.id, StringField(render_kw={"inputmode": "decimal"})
     elif kind == "text":
@@ -70,7 +70,7 @@ def _fields_for(survey, question, answers, language):
     elif kind == "consent":
         yield question.id, BooleanField()
     if getattr(question, "other", False):
-        yield question.id + OTHER_FIELD, StringField(render_kw={"maxlength": OTHER_TEXT_MAX})
+        yield other_field(question.id), StringField(render_kw={"maxlength": OTHER_TEXT_MAX})
 
 
 class PageForm(FlaskForm):
@@ -80,11 +80,13 @@ class PageForm(FlaskForm):
     submission_id = HiddenField()
 
 
-def build_page_form(survey, questions, answers, language, formdata=None):
-    """A form asking these questions, filled from `answers` unless `formdata` is posted."""
+def build_page_form(definition, questions, answers, language, formdata=None, orders=None):
+    """A form asking these questions, filled from `answers` unless `formdata` is posted;
+    `orders` gives the respondent's order of shuffled options (survey.ordering)."""
     attributes = {}
     for question in questions:
-        attributes.update(_fields_for(survey, question, answers, language))
+        attributes.update(_fields_for(definition, question, answers, language,
+                                      (orders or {}).get(question.id)))
     form_class = type("SurveyPageForm", (PageForm,), attributes)
     if formdata is not None:
         return form_class(formdata=formdata)
@@ -100,36 +102,44 @@ def _field_data(questions, answers):
         if value is None:
             continue
         if question.type == "matrix":
-            data.update({question.id + ROW_FIELD + row: col for row, col in value.items()})
+            data.update({row_field(question.id, row): col for row, col in value.items()})
         elif question.type == "ranking":
-            data.update({question.id + RANK_FIELD + item: str(place)
+            data.update({rank_field(question.id, item): str(place)
                          for place, item in enumerate(value, start=1)})
         elif question.type == "number":
             data[question.id] = str(value)
         else:
             data[question.id] = value
         if other_key(question.id) in answers:
-            data[question.id + OTHER_FIELD] = answers[other_key(question.id)]
+            data[other_field(question.id)] = answers[other_key(question.id)]
     return data
 
 
 def answers_from_form(form, questions) -> dict:
-    """The posted answers in the API's shape, ready for `check_answers`."""
+    """The posted answers in the API's shape, ready for `check_answers`.
+
+    Text typed beside "Other" counts as choosing "Other", as in other survey tools: in a
+    multiple choice it is added; in a single choice it is the answer unless another option
+    was chosen too (then `check_answers` asks to keep one of them)."""
     answers = {}
     for question in questions:
-        answers[question.id] = _value(form, question)
-        other = form._fields.get(question.id + OTHER_FIELD)
-        if other is not None and other.data:
+        value = _value(form, question)
+        other = form._fields.get(other_field(question.id))
+        if other is not None and other.data and other.data.strip():
             answers[other_key(question.id)] = other.data
+            if question.type == "multi_choice" and OTHER not in (value or []):
+                value = [*(value or []), OTHER]
+            elif value is None:
+                value = OTHER
+        answers[question.id] = value
     return answers
 
 
 def _value(form, question):
     kind = question.type
     if kind == "matrix":
-        prefix = question.id + ROW_FIELD
-        return {name.removeprefix(prefix): field.data for name, field in form._fields.items()
-                if name.startswith(prefix) and field.data}
+        rows = row_fields(question.id, form._fields)
+        return {row: form[name].data for row, name in rows.items() if form[name].data}
     if kind == "ranking":
         return _ranking(form, question)
     data = form[question.id].data
@@ -141,9 +151,8 @@ def _value(form, question):
 
 
 def _ranking(form, question):
-    prefix = question.id + RANK_FIELD
-    places = {name.removeprefix(prefix): field.data for name, field in form._fields.items()
-              if name.startswith(prefix)}
+    places = {item: form[name].data
+              for item, name in rank_fields(question.id, form._fields).items()}
     if not any(places.values()):
         return None
     chosen = list(places.values())

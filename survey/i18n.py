@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, refresh
 
 from survey.definition import localize
@@ -13,6 +13,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if g.get("switched_language") in languages:  # chosen on this request's page
+        return g.switched_language
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
@@ -34,15 +36,35 @@ def survey_language(definition) -> str:
     return language if language in definition.languages else definition.languages[0]
 
 
-def language_links() -> list[tuple[str, str, bool]]:
-    """(code, name, is_current) for the language switch, linking the current page."""
+def language_links() -> list[tuple[str, str, bool, str]]:
+    """(address, name, is_current, code) for the language switch, linking the current page."""
     names = {"de": "Deutsch", "en": "English"}
     current = current_language()
     links = []
     for code in current_app.config["LANGUAGES"]:
         args = {**request.args.to_dict(), "lang": code}
-        links.append((f"{request.path}?{urlencode(args)}", names.get(code, code), code == current))
+        links.append((f"{request.path}?{urlencode(args)}", names.get(code, code), code == current,
+                      code))
     return links
+
+
+def switch_language(code: str) -> bool:
+    """Make `code` this session's language from now on (this request included); False if
+    it is not one of LANGUAGES."""
+    if code not in current_app.config["LANGUAGES"]:
+        return False
+    session["lang"] = code
+    g.switched_language = code
+    refresh()
+    return True
+
+
+def _remember_chosen_language() -> None:
+    """?lang= is kept for the session even when the page answers with a redirect (a resume
+    link, for one), where no template ever asks for the language."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["lang"] = chosen
 
 
 def init_app(app):
@@ -50,5 +72,6 @@ def init_app(app):
     # Flask-Babel caches the locale in `g`, which outlives a request where an app context
     # is reused (tests, CLI); each request must pick its own language.
     app.before_request(refresh)
+    app.before_request(_remember_chosen_language)
     app.jinja_env.globals.update(language_links=language_links, current_language=current_language,
                                  survey_language=survey_language, localize=localize)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -86,6 +87,8 @@ class Survey(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     is_open: Mapped[bool] = mapped_column(default=True)
+    # Archived: closed and left out of the lists; its versions, responses and findings stay.
+    is_archived: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     versions: Mapped[list["SurveyVersion"]] = relationship(
         back_populates="survey", order_by="SurveyVersion.number"
@@ -143,7 +146,7 @@ class Response(db.Model):
     submitted_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The same answers (and version, day, demo flag) coded in the frame's columns
-    # (`reports.coding`), what findings are read from. None for responses stored before.
+    # (`survey.definition.records`), what findings are read from. None for responses stored before.
     frame_record: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
     # Written since the last mix: still in the same transaction trail as its participation.

@@ -18,13 +18,13 @@ from flask import current_app
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from reports.coding import coded_response
 from survey import mixer
 from survey.database import insert_unless_exists, write_transaction
+from survey.definition.records import coded_response
 from survey.extensions import db
 from survey.mixing import delete_expired_drafts, today
 from survey.models import Draft, Participation, Response, Survey, SurveyVersion, new_response_id
-from survey.surveys import VersionRef, definition_for
+from survey.surveys import VersionRef, definition_of
 
 SUBMISSION_ID = re.compile(r"\A[A-Za-z0-9_-]{8,100}\Z")  # \Z: "$" would let a trailing "\n" in
 
@@ -103,7 +103,7 @@ def submit_response(
     # one more query while holding SQLite's write lock.
     version_id = version.id
     day = today()
-    record = coded_response(definition_for(version), answers, version_id=version_id,
+    record = coded_response(definition_of(version), answers, version_id=version_id,
                             day=day, is_demo=is_demo)
     values = {"survey_version_id": version_id, "submission_key": response_key,
               "language": language, "submitted_on": day, "answers": answers,

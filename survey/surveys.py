@@ -3,12 +3,15 @@
 import functools
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+from survey.caches import bounded_cache, database_key
 from survey.database import write_transaction
 from survey.definition import (
     DefinitionError,
@@ -63,29 +66,47 @@ def store_definition(definition: SurveyDefinition, source_name: str) -> LoadResu
     return LoadResult(definition.slug, number, created=True)
 
 
-def definition_of(version: SurveyVersion) -> SurveyDefinition:
-    """The parsed definition of a stored version (cached: versions never change)."""
-    key = (version.id, version.content_hash)
-    parsed = _cache.get(key)
-    if parsed is None:  # only now load the (deferred) document
-        parsed = _cache[key] = parse_definition(version.definition, f"version {version.id}")
-    return parsed
+class SurveyExists(ValueError):
+    """A new survey was to be stored under a slug that is taken."""
 
 
-# Versions are immutable, so a parsed definition stays valid for the life of the process.
-_cache: dict[tuple[int, str], SurveyDefinition] = {}
+def create_survey(definition: SurveyDefinition, source_name: str, *,
+                  is_open: bool = False) -> LoadResult:
+    """Store a definition as the first version of a new survey (closed unless said otherwise)."""
+    taken = SurveyExists(f"a survey {definition.slug!r} exists already; choose another slug")
+    try:
+        with write_transaction():
+            if find_survey(definition.slug) is not None:
+                raise taken
+            survey = Survey(slug=definition.slug, is_open=is_open)
+            db.session.add(survey)
+            db.session.add(SurveyVersion(
+                survey=survey, number=1, content_hash=content_hash(definition),
+                source_name=source_name[:300],
+                definition=definition.model_dump(mode="json", by_alias=True)))
+    except IntegrityError:  # the same slug stored at the same moment (PostgreSQL)
+        raise taken from None
+    return LoadResult(definition.slug, 1, created=True)
 
 
-def get_survey(slug: str) -> Survey | None:
+def accepts_responses(is_open: bool, definition: SurveyDefinition) -> bool:
+    """Whether a survey takes answers now: open, and within its dates where it has them."""
+    return is_open and definition.is_within_dates(datetime.now(UTC))
+
+
+def find_survey(slug: str) -> Survey | None:
     """The survey with this slug, or None."""
-    if "\x00" in slug:  # no slug holds NUL, and PostgreSQL refuses it even in a query
-        return None
     return db.session.scalar(select(Survey).where(Survey.slug == slug))
 
 
-def current_version(survey: Survey) -> SurveyVersion:
-    """The newest version: the one new respondents are given."""
+def newest_version(survey: Survey) -> SurveyVersion:
+    """The survey's newest version: the one new respondents are given."""
     return survey.versions[-1]
+
+
+def newest_definition(survey: Survey) -> SurveyDefinition:
+    """The parsed definition of the survey's newest version."""
+    return definition_of(newest_version(survey))
 
 
 @dataclass(frozen=True)
@@ -100,46 +121,46 @@ class VersionRef:
     content_hash: str
 
 
+def definition_of(version: SurveyVersion | VersionRef) -> SurveyDefinition:
+    """The parsed definition of a version, given as a row or a reference (kept for the life
+    of the process: versions never change)."""
+    key = (version.id, version.content_hash)
+    parsed = _definitions.get(key)
+    if parsed is None:
+        if isinstance(version, VersionRef):
+            version = db.session.get(SurveyVersion, version.id)
+        # Only now load the (deferred) document.
+        parsed = _definitions.put(key, parse_definition(version.definition,
+                                                        f"version {version.id}"))
+    return parsed
+
+
+_definitions = bounded_cache("parsed definitions", 256)
 # (database, slug) → (time read, newest version). Answering looks the survey up on every
 # submission; a process keeps what it read for SURVEY_CACHE_SECONDS, so closing a survey or
 # loading a new version reaches the API within that time.
-_refs: dict[tuple[str, str], tuple[float, VersionRef | None]] = {}
+_version_refs = bounded_cache("newest version references", 1024)
 
 
 def newest_version_ref(slug: str) -> VersionRef | None:
     """The newest version of `slug` as plain data, read at most every SURVEY_CACHE_SECONDS."""
-    key = (str(db.engine.url), slug)
+    key = (database_key(), slug)
     now = time.monotonic()
-    cached = _refs.get(key)
+    cached = _version_refs.get(key)
     if cached is not None and now - cached[0] < current_app.config["SURVEY_CACHE_SECONDS"]:
         return cached[1]
-    version = current_version_of(slug)
+    version = db.session.scalar(_newest_version_by_slug(), {"slug": slug})
     ref = None if version is None else VersionRef(
         version.survey.slug, version.survey.is_open, version.id, version.number,
         version.content_hash)
-    _refs[key] = (now, ref)
+    _version_refs.put(key, (now, ref))
     return ref
 
 
-def definition_for(ref: VersionRef) -> SurveyDefinition:
-    """The parsed definition of a version known by reference (cached like `definition_of`)."""
-    parsed = _cache.get((ref.id, ref.content_hash))
-    if parsed is None:
-        parsed = definition_of(db.session.get(SurveyVersion, ref.id))
-    return parsed
-
-
-def current_version_of(slug: str) -> SurveyVersion | None:
-    """The newest version of the survey `slug`, its survey loaded with it in the same query
-    (no load of every version as `survey.versions` does); None if there is none."""
-    if "\x00" in slug:  # no slug holds NUL, and PostgreSQL refuses it even in a query
-        return None
-    return db.session.scalar(_newest_version(), {"slug": slug})
-
-
 @functools.cache
-def _newest_version():
-    """The query of `current_version_of`, built once (it runs on every API submission)."""
+def _newest_version_by_slug():
+    """The newest version of the survey `:slug` with its survey, in one query (no load of
+    every version as `survey.versions` does); built once, it runs on every API submission."""
     return (select(SurveyVersion).join(SurveyVersion.survey)
             .where(Survey.slug == bindparam("slug"))
             .options(contains_eager(SurveyVersion.survey))
@@ -152,6 +173,7 @@ class SurveySummary:
     versions: int
     responses: int
     is_open: bool
+    is_archived: bool = False
 
 
 def survey_summaries() -> list[SurveySummary]:
@@ -161,11 +183,26 @@ def survey_summaries() -> list[SurveySummary]:
         .join(Response, Response.survey_version_id == SurveyVersion.id)
         .group_by(SurveyVersion.survey_id)).all())
     return [
-        SurveySummary(s.slug, len(s.versions), responses.get(s.id, 0), s.is_open)
+        SurveySummary(s.slug, len(s.versions), responses.get(s.id, 0), s.is_open, s.is_archived)
         for s in db.session.scalars(select(Survey).order_by(Survey.slug))
     ]
 
 
+def set_survey_open(slug: str, is_open: bool) -> Survey | None:
+    """Open or close a survey for responses; None if there is no such survey."""
+    with write_transaction():
+        survey = find_survey(slug)
+        if survey is not None:
+            survey.is_open = is_open
+    return survey
+
+
 def open_surveys() -> list[Survey]:
-    """Surveys that accept responses, by slug."""
+    """Surveys that are open (whatever their dates), by slug."""
     return list(db.session.scalars(select(Survey).where(Survey.is_open).order_by(Survey.slug)))
+
+
+def surveys_taking_answers() -> list[Survey]:
+    """Open surveys within their dates: those a respondent can answer now, by slug."""
+    return [survey for survey in open_surveys() if survey.versions
+            and accepts_responses(True, newest_definition(survey))]

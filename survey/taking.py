@@ -14,13 +14,17 @@ from flask import (
 from survey.definition.answers import (
     check_answers,
     matrix_rows,
-    prune_hidden,
     shown_on_page,
     visible_pages,
 )
+from survey.definition.navigation import answers_before, turn_page
 from survey.extensions import limiter
+from survey.fieldnames import TEMPLATE_HELPERS, field_of_answer
 from survey.forms import answers_from_form, build_page_form
-from survey.i18n import survey_language
+from survey.guards import survey_or_404
+from survey.i18n import survey_language, switch_language
+from survey.models import utcnow
+from survey.ordering import arrange, page_orders
 from survey.respondents import respondent_keys, set_respondent_cookie
 from survey.responses import (
     AlreadyAnswered,
@@ -32,26 +36,21 @@ from survey.responses import (
     submit_response,
     was_submitted,
 )
-from survey.surveys import current_version, definition_of, get_survey
+from survey.surveys import accepts_responses, definition_of, newest_definition, newest_version
 
 bp = Blueprint("taking", __name__, url_prefix="/s")
 bp.after_app_request(set_respondent_cookie)
+bp.record_once(lambda state: state.app.jinja_env.globals.update(TEMPLATE_HELPERS))
 
-ACTIONS = ("next", "back", "save")
-
-
-def _survey_or_404(slug):
-    survey = get_survey(slug)
-    if survey is None or not survey.versions:
-        abort(404)
-    return survey
+def _takes_answers(survey):
+    return accepts_responses(survey.is_open, newest_definition(survey))
 
 
 def _notice(template, survey, status=200):
     """A short page about a survey (thanks, already answered, closed, bad link)."""
-    definition = definition_of(current_version(survey))
+    definition = newest_definition(survey)
     return render_template(f"taking/{template}.html", survey=survey, definition=definition,
-                           language=survey_language(definition)), status
+                           language=survey_language(definition), now=utcnow()), status
 
 
 def _draft_token(slug):
@@ -67,34 +66,30 @@ def _remember_draft(slug, token):
     session["drafts"] = drafts
 
 
-def _answers_before(definition, page, answers):
-    """The answers given on pages before `page`: they decide what `page` shows."""
-    earlier = {q.id for p in definition.pages[:definition.pages.index(page)] for q in p.questions}
-    return {k: v for k, v in answers.items() if k.split(".")[0] in earlier}
-
-
-def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None):
+def _render_page(survey, version, definition, page, answers, form, status=200, saved_token=None,
+                 orders=None):
     pages = visible_pages(definition, answers)
     language = survey_language(definition)
     return render_template(
         "taking/page.html", survey=survey, version=version, definition=definition, page=page,
-        earlier_answers=_answers_before(definition, page, answers), matrix_rows=matrix_rows,
+        earlier_answers=answers_before(definition, page, answers), matrix_rows=matrix_rows,
+        orders=orders or {}, arrange=arrange,
         questions=shown_on_page(definition, page, answers), form=form, language=language,
         page_number=pages.index(page) + 1, page_count=len(pages), is_first=pages[0] == page,
-        is_last=pages[-1] == page, saved_token=saved_token,
+        is_last=pages[-1] == page, saved_token=saved_token, language_form="survey-page",
     ), status
 
 
 @bp.get("/<slug>")
 def take(slug):
     """Show the page the respondent is on (the first one for a new respondent)."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     if has_answered(survey, respondent_keys()):
         return _notice("answered", survey)
-    if not survey.is_open:
+    if not _takes_answers(survey):
         return _notice("closed", survey, 403)
     draft = find_draft(survey, _draft_token(slug))
-    version = draft.survey_version if draft else current_version(survey)
+    version = draft.survey_version if draft else newest_version(survey)
     definition = definition_of(version)
     answers = draft.answers if draft else {}
     pages = visible_pages(definition, answers)
@@ -102,10 +97,13 @@ def take(slug):
     if page not in pages:
         page = pages[0]
     questions = shown_on_page(definition, page, answers)
-    form = build_page_form(definition, questions, answers, survey_language(definition))
+    submission_id = draft.submission_id if draft else new_submission_id()
+    orders = page_orders(definition, questions, submission_id)
+    form = build_page_form(definition, questions, answers, survey_language(definition),
+                           orders=orders)
     form.page.data = page.id
-    form.submission_id.data = draft.submission_id if draft else new_submission_id()
-    return _render_page(survey, version, definition, page, answers, form,
+    form.submission_id.data = submission_id
+    return _render_page(survey, version, definition, page, answers, form, orders=orders,
                         saved_token=request.args.get("saved") and _draft_token(slug))
 
 
@@ -117,55 +115,57 @@ def _submit_limit():
 @limiter.limit(_submit_limit)
 def answer_page(slug):
     """Take one page's answers: go back, save for later, go on, or submit on the last page."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     submission_id = request.form.get("submission_id", "")
     if submission_id and was_submitted(survey, submission_id):
         return redirect(url_for("taking.thanks", slug=slug))  # a replayed final submit
     if has_answered(survey, respondent_keys()):
         return redirect(url_for("taking.take", slug=slug))
-    if not survey.is_open:
+    if not _takes_answers(survey):
         abort(403)
     draft = find_draft(survey, _draft_token(slug))
-    version = draft.survey_version if draft else current_version(survey)
+    version = draft.survey_version if draft else newest_version(survey)
     definition = definition_of(version)
     page = definition.page(request.form.get("page", ""))
     answers = dict(draft.answers) if draft else {}
     if page is None or page not in visible_pages(definition, answers):
         return redirect(url_for("taking.take", slug=slug))
     language = survey_language(definition)
-    earlier = _answers_before(definition, page, answers)
+    earlier = answers_before(definition, page, answers)
     questions = shown_on_page(definition, page, earlier)
-    form = build_page_form(definition, questions, earlier, language, formdata=request.form)
+    orders = page_orders(definition, questions, draft.submission_id if draft else submission_id)
+    form = build_page_form(definition, questions, earlier, language, formdata=request.form,
+                           orders=orders)
     checked = check_answers(definition, answers_from_form(form, questions),
                             questions=questions, earlier=earlier, language=language)
-    action = request.form.get("action", "next")
-    page_ids = {q.id for q in page.questions}
-    kept = {k: v for k, v in answers.items() if k.split(".")[0] not in page_ids}
-    merged = prune_hidden(definition, {**kept, **checked.answers})
-    if action not in ACTIONS or (action == "next" and not checked.ok):
+    # The language switch on a survey page posts the page: what is valid is saved, and the
+    # page comes back in the other language with everything as typed, valid or not.
+    switching = request.form.get("language")
+    action = "save" if switching else request.form.get("action", "next")
+    turn = turn_page(definition, page, answers, checked, action)
+    if turn.outcome == "refused":
         _show_errors(form, checked.errors)
-        return _render_page(survey, version, definition, page, merged, form, status=422)
+        return _render_page(survey, version, definition, page, turn.answers, form, status=422,
+                            orders=orders)
     if draft is None:
         draft, token = start_draft(version, language, page.id, submission_id)
         _remember_draft(slug, token)
-    pages = visible_pages(definition, merged)
-    if action == "save":
-        save_draft(draft, merged, page.id, language)
-        return redirect(url_for("taking.take", slug=slug, saved=1))
-    index = pages.index(page)
-    if action == "back":
-        save_draft(draft, merged, pages[max(index - 1, 0)].id, language)
-        return redirect(url_for("taking.take", slug=slug))
-    if index + 1 < len(pages):
-        save_draft(draft, merged, pages[index + 1].id, language)
-        return redirect(url_for("taking.take", slug=slug))
-    return _submit(survey, version, definition, draft, merged, language)
+    if turn.outcome == "submit":
+        return _submit(survey, version, definition, draft, turn.answers, language)
+    if switching and switch_language(switching):
+        language = survey_language(definition)
+        save_draft(draft, turn.answers, turn.page_id, language)
+        form = build_page_form(definition, questions, earlier, language, formdata=request.form,
+                               orders=orders)
+        return _render_page(survey, version, definition, page, turn.answers, form,
+                            orders=orders)
+    save_draft(draft, turn.answers, turn.page_id, language)
+    return redirect(url_for("taking.take", slug=slug, saved=1 if turn.outcome == "saved" else None))
 
 
 def _show_errors(form, errors):
     for key, message in errors.items():
-        name = key.replace(".other", "__other")
-        field = form._fields.get(name)
+        field = form._fields.get(field_of_answer(key))
         if field is not None:
             field.errors = [message]
         else:
@@ -192,14 +192,14 @@ def _submit(survey, version, definition, draft, answers, language):
 @bp.get("/<slug>/thanks")
 def thanks(slug):
     """The thank-you page."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     return _notice("thanks", survey)
 
 
 @bp.get("/<slug>/resume/<token>")
 def resume(slug, token):
     """Continue a saved draft, in this browser or another."""
-    survey = _survey_or_404(slug)
+    survey = survey_or_404(slug)
     if find_draft(survey, token) is None:
         return _notice("resume_invalid", survey, 404)
     _remember_draft(slug, token)

@@ -71,3 +71,20 @@ def authenticate(email: str, password: str) -> User | None:
         with write_transaction():
             user.password_hash = _hasher.hash(password)
     return user
+
+
+def change_role(actor: User, user_id: int, role: Role) -> User | None:
+    """Give the account `user_id` another role; None if there is none. No one changes their
+    own role, so that an admin always remains."""
+    if user_id == actor.id:
+        raise AccountError("you cannot change your own role", field="role")
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is not None:
+            user.role = Role(role)
+    return user
+
+
+def accounts(limit: int = 500) -> list[User]:
+    """Accounts in the order they were made."""
+    return list(db.session.scalars(select(User).order_by(User.id).limit(limit)))

@@ -1,26 +1,22 @@
 """Fixtures: an app on a fresh, migrated database (SQLite by default, PostgreSQL in CI)."""
 
-import os
 import shutil
-from pathlib import Path
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
+from survey.caches import clear_all
 from survey.extensions import db
 from survey.models import Role
 from survey.surveys import load_survey_file, store_definition
 from survey.users import create_user
-from tests.factories import survey_document
-from tests.support import IsolatedClient
-
-ROOT = Path(__file__).resolve().parent.parent
-ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"
-PASSWORD = "correct horse battery"
-DATABASE_URI = os.environ.get("RESONANZ_SQLALCHEMY_DATABASE_URI", "")
-ON_POSTGRES = DATABASE_URI.startswith("postgresql")
+from tests.helpers.accounts import PASSWORD, log_in
+from tests.helpers.clients import IsolatedClient
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES
+from tests.helpers.factories import ARTICLE_SURVEY, survey_document
 
 
 def _config(uri: str, **extra) -> dict:
@@ -69,15 +65,20 @@ def _empty_postgres(uri: str) -> None:
     engine.dispose()
 
 
+def _fresh_database(template, folder) -> str:
+    """The URI of an empty, migrated database made from `template`."""
+    if ON_POSTGRES:
+        _empty_postgres(template)
+        return template
+    path = folder / "resonanz.sqlite3"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
 def database_uri(database_template, tmp_path):
     """The URI of an empty, migrated database for one test."""
-    if ON_POSTGRES:
-        _empty_postgres(database_template)
-        return database_template
-    path = tmp_path / "resonanz.sqlite3"
-    shutil.copy(database_template, path)
-    return f"sqlite:///{path}"
+    return _fresh_database(database_template, tmp_path)
 
 
 @pytest.fixture
@@ -86,11 +87,11 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(database_uri, app_config, tmp_path):
-    """The app on its own fresh database."""
-    application = create_app(_config(database_uri, **app_config))
-    application.instance_path = str(tmp_path)
+@contextmanager
+def _app_on(database_uri, config, instance_path):
+    clear_all()
+    application = create_app(_config(database_uri, **config))
+    application.instance_path = str(instance_path)
     # Each request in a context of its own, as in production: nothing carries over
     # through `g` (Flask-Login's user, Flask-WTF's token) between requests or clients.
     application.test_client_class = IsolatedClient
@@ -98,6 +99,23 @@ def app(database_uri, app_config, tmp_path):
         yield application
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_uri, app_config, tmp_path):
+    """The app on its own fresh database, with nothing kept from an earlier test."""
+    with _app_on(database_uri, app_config, tmp_path) as application:
+        yield application
+
+
+@pytest.fixture(scope="module")
+def module_app(database_template, tmp_path_factory):
+    """An app on a fresh database shared by the tests of one module (which only read it),
+    for what is costly to build once per test; CSRF protection on, as in production."""
+    folder = tmp_path_factory.mktemp("module-app")
+    uri = _fresh_database(database_template, folder)
+    with _app_on(uri, {"WTF_CSRF_ENABLED": True}, folder) as application:
+        yield application
 
 
 @pytest.fixture
@@ -133,10 +151,4 @@ def make_user(app):
 @pytest.fixture
 def login_as(client):
     """Log a user in through the login form."""
-
-    def login(user, password=PASSWORD):
-        response = client.post("/login", data={"email": user.email, "password": password})
-        assert response.status_code == 302, response.text
-        return user
-
-    return login
+    return lambda user, password=PASSWORD: log_in(client, user, password)

@@ -6,43 +6,39 @@ import time
 
 import numpy as np
 import pytest
-from flask import url_for
 from sqlalchemy import select
 
-from app import create_app
 from reports.demo import generate, insert_demo_responses
 from survey.extensions import db
 from survey.models import Role, Survey, User
-from survey.surveys import current_version, definition_of, get_survey
-from tests.conftest import PASSWORD
+from survey.surveys import definition_of, find_survey, newest_version
+from tests.helpers.accounts import log_in
+from tests.helpers.urlmap import rule_url, url_map_rules
 
 ARGUMENTS = {"slug": "xing-linkedin", "user_id": 1, "job_id": 1, "filename": "x.csv"}
 
 
-def _admin_rules():
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    return sorted((rule.endpoint, rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"}))
-                  for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin"))
-
-
-ADMIN_RULES = _admin_rules()
+ADMIN_RULES = sorted((rule.endpoint, rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"}))
+                     for rule in url_map_rules() if rule.rule.startswith("/admin"))
 
 
 def test_the_admin_area_has_routes_to_check():
     endpoints = {endpoint for endpoint, _rule, _methods in ADMIN_RULES}
     assert {"admin.index", "exports.index", "exports.download"} <= endpoints
+    assert {"authoring.new", "authoring.edit", "authoring.survey_page", "authoring.preview",
+            "authoring.preview_survey", "authoring.download", "authoring.duplicate",
+            "authoring.archive", "authoring.delete", "authoring.schedule"} <= endpoints
 
 
 def _url(app, endpoint):
-    with app.test_request_context():
-        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-        return url_for(endpoint, **{name: ARGUMENTS[name] for name in rule.arguments})
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    return rule_url(app, rule, ARGUMENTS)
 
 
 def _log_in(app, user):
+    """A browser of its own, logged in as `user`."""
     client = app.test_client()
-    assert client.post("/login", data={"email": user.email,
-                                       "password": PASSWORD}).status_code == 302
+    log_in(client, user)
     return client
 
 
@@ -70,7 +66,7 @@ def _wait_for(client, url):
 
 
 def test_admin_exports_from_the_web_and_downloads_the_files(app, article_survey, make_user):
-    version = current_version(get_survey(article_survey))
+    version = newest_version(find_survey(article_survey))
     for batch in generate(definition_of(version), 60, seed=4):
         insert_demo_responses(version, batch, np.random.default_rng(4))
     admin = _log_in(app, make_user("admin@example.org", Role.ADMIN))

@@ -9,9 +9,8 @@ from survey.definition import load_definition_file
 from survey.definition.model import All, Any_, Contains, In
 from survey.extensions import db
 from survey.models import Draft, Participation, Response
-from tests.conftest import ARTICLE_SURVEY
-from tests.factories import COMPLETE_ANSWERS
-from tests.survey_walk import current_page, form_data, shown_questions, walk
+from tests.helpers.factories import ARTICLE_SURVEY, COMPLETE_ANSWERS
+from tests.helpers.walk import current_page, form_data, shown_questions, walk
 
 ARTICLE = load_definition_file(ARTICLE_SURVEY)
 CONDITIONAL = {q.id for q in ARTICLE.questions() if q.show_if is not None}
@@ -75,9 +74,40 @@ def test_accept_language_picks_german(client, article_survey):
 
 
 def test_language_switch_on_every_page(client, article_survey):
-    for url in ["/", f"/s/{article_survey}", "/login", "/register"]:
+    for url in ["/", "/login", "/register"]:
         html = client.get(url).text
         assert "?lang=de" in html and "?lang=en" in html, url
+    # On a survey page the other language is a button that posts the page.
+    html = client.get(f"/s/{article_survey}?lang=de").text
+    assert 'form="survey-page" name="language" value="en"' in html
+
+
+def test_language_switch_keeps_what_was_typed_valid_or_not(client, make_survey):
+    definition = make_survey()
+    _answer_first_page(client, definition, COMPLETE_ANSWERS)
+    typed = {"page": "second", "language": "de", "activity__row__xing": "daily",
+             "weekly": "sieben", "share": "12,5"}
+    response = client.post("/s/test-survey?lang=en", data=typed)
+    assert response.status_code == 200
+    assert '<html lang="de">' in response.text
+    assert 'value="sieben"' in response.text and 'value="12,5"' in response.text
+    assert 'class="error"' not in response.text  # switching is not submitting
+    db.session.rollback()
+    [draft] = db.session.scalars(select(Draft)).all()
+    assert draft.page_id == "second" and draft.answers["share"] == 12.5  # the valid part
+    assert "weekly" not in draft.answers
+
+
+def test_text_typed_beside_other_counts_as_choosing_other(client, make_survey):
+    make_survey()
+    data = {"page": "first", "action": "next", "consent": "y", "networks": ["xing"],
+            "networks__other": "Mastodon", "primary": "xing", "country": "de"}
+    response = client.post("/s/test-survey", data=data)
+    assert response.status_code == 302, response.text
+    db.session.rollback()
+    [draft] = db.session.scalars(select(Draft)).all()
+    assert draft.answers["networks"] == ["xing", "other"]
+    assert draft.answers["networks.other"] == "Mastodon"
 
 
 def _answer_first_page(client, definition, answers):
@@ -221,7 +251,7 @@ def test_empty_submit_of_every_article_page_gives_field_errors(app, article_surv
     response = client.get(f"/s/{article_survey}")
     while current_page(response.text) != ARTICLE.pages[page_index].id:
         shown = shown_questions(response.text)
-        from tests.survey_walk import random_answer
+        from tests.helpers.walk import random_answer
         for question_id in shown:
             answers[question_id] = random_answer(ARTICLE, ARTICLE.question(question_id),
                                                  answers, rng)
@@ -247,7 +277,6 @@ MALFORMED = {
     "unknown option": {"primary": "myspace"},
     "exclusive combined": {"consent": "y", "networks": ["xing", "none"]},
     "other without text": {"consent": "y", "networks": ["other"]},
-    "text without other": {"consent": "y", "networks": ["xing"], "networks__other": "Mastodon"},
     "overlong other text": {"consent": "y", "networks": ["other"], "networks__other": "x" * 500},
     "NUL in text": {"consent": "y", "networks": ["other"], "networks__other": "a\x00b"},
 }

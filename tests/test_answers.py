@@ -10,7 +10,7 @@ from survey.definition.answers import (
     visible_pages,
     visible_questions,
 )
-from tests.factories import COMPLETE_ANSWERS, question_in, survey_document
+from tests.helpers.factories import COMPLETE_ANSWERS, question_in, survey_document
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def _babel(app):
 
 
 @pytest.fixture
-def survey():
+def definition():
     return parse_definition(survey_document())
 
 
@@ -42,16 +42,16 @@ def _without(*keys) -> dict:
 
 # ------------------------------------------------------------------ complete answers
 
-def test_complete_answers_are_accepted(survey):
-    checked = check_answers(survey, COMPLETE_ANSWERS)
+def test_complete_answers_are_accepted(definition):
+    checked = check_answers(definition, COMPLETE_ANSWERS)
     assert checked.ok, checked.errors
     assert checked.answers == COMPLETE_ANSWERS
 
 
-def test_only_required_answers_are_enough(survey):
+def test_only_required_answers_are_enough(definition):
     required = {"consent": True, "networks": ["linkedin"],
                 "activity": {"linkedin": "daily"}, "agree": "no"}
-    checked = check_answers(survey, required)
+    checked = check_answers(definition, required)
     assert checked.ok, checked.errors
     assert checked.answers == required
 
@@ -62,14 +62,14 @@ def test_only_required_answers_are_enough(survey):
     ("activity", "Please answer this question."),
     ("agree", "Please answer this question."),
 ])
-def test_required_question_left_out_is_refused(survey, question_id, message):
-    checked = check_answers(survey, _without(question_id))
+def test_required_question_left_out_is_refused(definition, question_id, message):
+    checked = check_answers(definition, _without(question_id))
     assert checked.errors.get(question_id) == message
 
 
 @pytest.mark.parametrize("empty", [None, "", [], {}], ids=["none", "empty-string", "list", "dict"])
-def test_empty_value_counts_as_no_answer(survey, empty):
-    checked = check_answers(survey, {**COMPLETE_ANSWERS, "activity": empty})
+def test_empty_value_counts_as_no_answer(definition, empty):
+    checked = check_answers(definition, {**COMPLETE_ANSWERS, "activity": empty})
     assert checked.errors == {"activity": "Please answer this question."}
 
 
@@ -143,15 +143,15 @@ INVALID = {
 
 
 @pytest.mark.parametrize("question_id, value, fragment", INVALID.values(), ids=INVALID.keys())
-def test_invalid_value_is_refused_under_the_question_id(survey, question_id, value, fragment):
-    checked = check_answers(survey, _with(**{question_id: value}))
+def test_invalid_value_is_refused_under_the_question_id(definition, question_id, value, fragment):
+    checked = check_answers(definition, _with(**{question_id: value}))
     assert not checked.ok
     assert fragment in checked.errors[question_id]
 
 
 @pytest.mark.parametrize("question_id, value, fragment", INVALID.values(), ids=INVALID.keys())
-def test_invalid_value_is_not_kept(survey, question_id, value, fragment):
-    checked = check_answers(survey, _with(**{question_id: value}))
+def test_invalid_value_is_not_kept(definition, question_id, value, fragment):
+    checked = check_answers(definition, _with(**{question_id: value}))
     assert question_id not in checked.answers
 
 
@@ -159,18 +159,18 @@ def test_invalid_value_is_not_kept(survey, question_id, value, fragment):
     ("country", "DE"), ("weekly", True), ("weekly", 7.5), ("comment", "\x00"),
     ("future", ["xing"]), ("activity", {"xing": "daily"}), ("networks.other", "x" * 201),
 ], ids=["choice", "number", "integer", "text", "ranking", "matrix", "other-text"])
-def test_an_invalid_value_leaves_the_other_answers_alone(survey, question_id, value):
-    checked = check_answers(survey, _with(**{question_id: value}))
+def test_an_invalid_value_leaves_the_other_answers_alone(definition, question_id, value):
+    checked = check_answers(definition, _with(**{question_id: value}))
     assert list(checked.errors) == [question_id]
 
 
-def test_invalid_answers_are_reported_together(survey):
-    checked = check_answers(survey, _with(country="DE", weekly=-1, future=["xing"]))
+def test_invalid_answers_are_reported_together(definition):
+    checked = check_answers(definition, _with(country="DE", weekly=-1, future=["xing"]))
     assert sorted(checked.errors) == ["country", "future", "weekly"]
 
 
-def test_invalid_earlier_answer_hides_the_questions_that_depend_on_it(survey):
-    checked = check_answers(survey, _with(primary="myspace"))
+def test_invalid_earlier_answer_hides_the_questions_that_depend_on_it(definition):
+    checked = check_answers(definition, _with(primary="myspace"))
     assert checked.errors["share"] == "This question is not asked for your answers."
 
 
@@ -195,48 +195,48 @@ ACCEPTED = {
 
 
 @pytest.mark.parametrize("question_id, given, kept", ACCEPTED.values(), ids=ACCEPTED.keys())
-def test_valid_value_is_accepted(survey, question_id, given, kept):
-    checked = check_answers(survey, _with(**{question_id: given}))
+def test_valid_value_is_accepted(definition, question_id, given, kept):
+    checked = check_answers(definition, _with(**{question_id: given}))
     assert checked.ok, checked.errors
     assert checked.answers[question_id] == kept
     assert type(checked.answers[question_id]) is type(kept)
 
 
-def test_likert_dont_know_is_accepted(survey):
-    checked = check_answers(survey, _with(agree="dont_know", comment=None))
+def test_likert_dont_know_is_accepted(definition):
+    checked = check_answers(definition, _with(agree="dont_know", comment=None))
     assert checked.ok, checked.errors
     assert checked.answers["agree"] == "dont_know"
 
 
 def test_dont_know_is_refused_where_the_scale_has_none():
-    survey = _survey_with("agree", dont_know=False)
-    checked = check_answers(survey, _with(agree="dont_know", comment=None))
+    definition = _survey_with("agree", dont_know=False)
+    checked = check_answers(definition, _with(agree="dont_know", comment=None))
     assert checked.errors == {"agree": "Please choose one of the options offered."}
 
 
-def test_whitespace_only_text_counts_as_no_answer(survey):
-    checked = check_answers(survey, _with(comment="   "))
+def test_whitespace_only_text_counts_as_no_answer(definition):
+    checked = check_answers(definition, _with(comment="   "))
     assert checked.ok, checked.errors
     assert "comment" not in checked.answers
 
 
-def test_exclusive_option_alone_is_accepted(survey):
+def test_exclusive_option_alone_is_accepted(definition):
     answers = _with(networks=["none"], activity={"none": "rarely"}, weekly=None)
     answers.pop("networks.other")
-    checked = check_answers(survey, answers)
+    checked = check_answers(definition, answers)
     assert checked.ok, checked.errors
     assert checked.answers["networks"] == ["none"]
 
 
 def test_max_choices_is_enforced():
-    survey = _survey_with("networks", max_choices=2)
-    checked = check_answers(survey, COMPLETE_ANSWERS)
+    definition = _survey_with("networks", max_choices=2)
+    checked = check_answers(definition, COMPLETE_ANSWERS)
     assert "at most 2" in checked.errors["networks"]
 
 
 def test_matrix_row_left_out_is_accepted_when_not_required():
-    survey = _survey_with("activity", required=False)
-    checked = check_answers(survey, _with(activity={"xing": "daily"}))
+    definition = _survey_with("activity", required=False)
+    checked = check_answers(definition, _with(activity={"xing": "daily"}))
     assert checked.ok, checked.errors
     assert checked.answers["activity"] == {"xing": "daily"}
 
@@ -245,13 +245,13 @@ def test_matrix_row_left_out_is_accepted_when_not_required():
 
 @pytest.mark.parametrize("key", ["nowhere", "Primary", "primary ", "pages", "primary.other",
                                  "consent.other", "networks.others", "networks.other.other"])
-def test_answer_to_unknown_question_is_refused(survey, key):
-    checked = check_answers(survey, {**COMPLETE_ANSWERS, key: "x"})
+def test_answer_to_unknown_question_is_refused(definition, key):
+    checked = check_answers(definition, {**COMPLETE_ANSWERS, key: "x"})
     assert checked.errors == {key: "There is no such question."}
 
 
-def test_answer_to_unknown_question_is_not_kept(survey):
-    checked = check_answers(survey, {**COMPLETE_ANSWERS, "nowhere": "x"})
+def test_answer_to_unknown_question_is_not_kept(definition):
+    checked = check_answers(definition, {**COMPLETE_ANSWERS, "nowhere": "x"})
     assert "nowhere" not in checked.answers
 
 
@@ -266,85 +266,88 @@ HIDDEN = {
 
 
 @pytest.mark.parametrize("question_id, hiding", HIDDEN.values(), ids=HIDDEN.keys())
-def test_answer_to_hidden_question_is_refused(survey, question_id, hiding):
-    checked = check_answers(survey, _with(**hiding))
+def test_answer_to_hidden_question_is_refused(definition, question_id, hiding):
+    checked = check_answers(definition, _with(**hiding))
     assert checked.errors == {question_id: "This question is not asked for your answers."}
 
 
 @pytest.mark.parametrize("question_id, hiding", HIDDEN.values(), ids=HIDDEN.keys())
 def test_hidden_question_is_not_required(question_id, hiding):
-    survey = _survey_with(question_id, required=True)
+    definition = _survey_with(question_id, required=True)
     answers = _with(**hiding)
     answers.pop(question_id)
-    checked = check_answers(survey, answers)
+    checked = check_answers(definition, answers)
     assert checked.ok, checked.errors
 
 
 @pytest.mark.parametrize("question_id, hiding", HIDDEN.values(), ids=HIDDEN.keys())
 def test_shown_required_question_is_required(question_id, hiding):
-    survey = _survey_with(question_id, required=True)
-    checked = check_answers(survey, _without(question_id))
+    definition = _survey_with(question_id, required=True)
+    checked = check_answers(definition, _without(question_id))
     assert checked.errors == {question_id: "Please answer this question."}
 
 
-def test_condition_uses_answers_of_earlier_pages(survey):
-    checked = check_answers(survey, {"weekly": 3}, questions=[survey.question("weekly")],
+def test_condition_uses_answers_of_earlier_pages(definition):
+    checked = check_answers(definition, {"weekly": 3}, questions=[definition.question("weekly")],
                             earlier={"networks": ["xing"]})
     assert checked.ok, checked.errors
     assert checked.answers == {"weekly": 3}
 
 
-def test_condition_without_earlier_answers_hides_the_question(survey):
-    checked = check_answers(survey, {"weekly": 3}, questions=[survey.question("weekly")])
+def test_condition_without_earlier_answers_hides_the_question(definition):
+    checked = check_answers(definition, {"weekly": 3}, questions=[definition.question("weekly")])
     assert checked.errors == {"weekly": "This question is not asked for your answers."}
 
 
-def test_answer_outside_the_checked_page_is_refused(survey):
-    checked = check_answers(survey, {"weekly": 3, "primary": "xing"},
-                            questions=[survey.question("weekly")], earlier={"networks": ["xing"]})
+def test_answer_outside_the_checked_page_is_refused(definition):
+    checked = check_answers(definition, {"weekly": 3, "primary": "xing"},
+                            questions=[definition.question("weekly")],
+                            earlier={"networks": ["xing"]})
     assert checked.errors == {"primary": "There is no such question."}
 
 
 def test_matrix_without_rows_is_not_asked():
     document = survey_document()
     question_in(document, "networks")["required"] = False
-    survey = parse_definition(document)
-    checked = check_answers(survey, _without("networks", "networks.other", "activity", "weekly"))
+    definition = parse_definition(document)
+    checked = check_answers(definition,
+                            _without("networks", "networks.other", "activity", "weekly"))
     assert checked.ok, checked.errors
-    assert "activity" not in [q.id for q in visible_questions(survey, checked.answers)]
+    assert "activity" not in [q.id for q in visible_questions(definition, checked.answers)]
 
 
 def test_matrix_without_rows_refuses_an_answer():
     document = survey_document()
     question_in(document, "networks")["required"] = False
-    survey = parse_definition(document)
-    checked = check_answers(survey, _without("networks", "networks.other", "weekly"))
+    definition = parse_definition(document)
+    checked = check_answers(definition, _without("networks", "networks.other", "weekly"))
     assert checked.errors == {"activity": "This question is not asked for your answers."}
 
 
 # ------------------------------------------------------------------ "other"
 
-def test_other_without_its_text_is_refused(survey):
-    checked = check_answers(survey, _without("networks.other"))
+def test_other_without_its_text_is_refused(definition):
+    checked = check_answers(definition, _without("networks.other"))
     assert checked.errors == {"networks.other": 'Please say what "Other" means for you.'}
 
 
 @pytest.mark.parametrize("text", ["", "   "], ids=["empty", "blank"])
-def test_other_with_blank_text_is_refused(survey, text):
-    checked = check_answers(survey, _with(**{"networks.other": text}))
+def test_other_with_blank_text_is_refused(definition, text):
+    checked = check_answers(definition, _with(**{"networks.other": text}))
     assert checked.errors == {"networks.other": 'Please say what "Other" means for you.'}
 
 
-def test_other_text_without_other_is_refused(survey):
-    checked = check_answers(survey, _with(networks=["xing", "linkedin"],
+def test_other_text_without_other_is_refused(definition):
+    checked = check_answers(definition, _with(networks=["xing", "linkedin"],
                                           activity={"xing": "daily", "linkedin": "daily"}))
-    assert checked.errors == {"networks.other": 'Choose "Other" to add this text.'}
+    assert checked.errors == {"networks.other": "You chose another answer and also wrote "
+                              "something under “Other”: please keep only one of them."}
 
 
 def test_other_text_without_any_choice_is_refused():
-    survey = _survey_with("networks", required=False)
+    definition = _survey_with("networks", required=False)
     answers = _without("networks", "activity", "weekly")
-    checked = check_answers(survey, answers)
+    checked = check_answers(definition, answers)
     assert checked.errors == {"networks.other": 'Choose "Other" to add this text.'}
 
 
@@ -354,13 +357,13 @@ def test_other_text_without_any_choice_is_refused():
     ("\ud800", "not allowed"),
     (["Mastodon"], "enter text"),
 ], ids=["too-long", "nul", "surrogate", "list"])
-def test_invalid_other_text_is_refused(survey, text, fragment):
-    checked = check_answers(survey, _with(**{"networks.other": text}))
+def test_invalid_other_text_is_refused(definition, text, fragment):
+    checked = check_answers(definition, _with(**{"networks.other": text}))
     assert fragment in checked.errors["networks.other"]
 
 
-def test_other_text_is_kept_trimmed(survey):
-    checked = check_answers(survey, _with(**{"networks.other": "  Mastodon "}))
+def test_other_text_is_kept_trimmed(definition):
+    checked = check_answers(definition, _with(**{"networks.other": "  Mastodon "}))
     assert checked.answers["networks.other"] == "Mastodon"
 
 
@@ -370,30 +373,30 @@ def test_other_text_of_hidden_question_is_refused():
         "id": "second_choice", "type": "single_choice", "other": True, "text": "Second?",
         "show_if": {"question": "country", "equals": "at"},
         "options": [{"id": "xing", "label": "XING"}, {"id": "linkedin", "label": "LinkedIn"}]})
-    survey = parse_definition(document)
-    checked = check_answers(survey, _with(**{"second_choice.other": "Mastodon"}))
+    definition = parse_definition(document)
+    checked = check_answers(definition, _with(**{"second_choice.other": "Mastodon"}))
     assert checked.errors == {"second_choice.other": "This question is not asked for your answers."}
 
 
 # ------------------------------------------------------------------ pruning hidden answers
 
-def test_prune_hidden_drops_answer_hidden_by_a_changed_earlier_answer(survey):
+def test_prune_hidden_drops_answer_hidden_by_a_changed_earlier_answer(definition):
     changed = _with(networks=["linkedin", "other"])
-    assert "weekly" not in prune_hidden(survey, changed)
+    assert "weekly" not in prune_hidden(definition, changed)
 
 
-def test_prune_hidden_keeps_the_other_answers(survey):
+def test_prune_hidden_keeps_the_other_answers(definition):
     changed = _with(networks=["linkedin", "other"])
-    assert prune_hidden(survey, changed) == {k: v for k, v in changed.items() if k != "weekly"}
+    assert prune_hidden(definition, changed) == {k: v for k, v in changed.items() if k != "weekly"}
 
 
-def test_prune_hidden_keeps_everything_still_shown(survey):
-    assert prune_hidden(survey, COMPLETE_ANSWERS) == COMPLETE_ANSWERS
+def test_prune_hidden_keeps_everything_still_shown(definition):
+    assert prune_hidden(definition, COMPLETE_ANSWERS) == COMPLETE_ANSWERS
 
 
 @pytest.mark.parametrize("question_id, hiding", HIDDEN.values(), ids=HIDDEN.keys())
-def test_prune_hidden_drops_each_hidden_question(survey, question_id, hiding):
-    pruned = prune_hidden(survey, _with(**hiding))
+def test_prune_hidden_drops_each_hidden_question(definition, question_id, hiding):
+    pruned = prune_hidden(definition, _with(**hiding))
     assert question_id not in pruned
 
 
@@ -403,59 +406,61 @@ def test_prune_hidden_drops_the_other_text_of_a_hidden_question():
         "id": "future", "type": "single_choice", "other": True, "text": "Future?",
         "show_if": {"question": "primary", "equals": "xing"},
         "options": [{"id": "xing", "label": "XING"}, {"id": "linkedin", "label": "LinkedIn"}]}
-    survey = parse_definition(document)
-    pruned = prune_hidden(survey, _with(future="other", **{"future.other": "Mastodon"}))
+    definition = parse_definition(document)
+    pruned = prune_hidden(definition, _with(future="other", **{"future.other": "Mastodon"}))
     assert "future" not in pruned
     assert "future.other" not in pruned
 
 
 def test_prune_hidden_drops_a_matrix_whose_rows_are_gone():
-    survey = _survey_with("networks", required=False)
-    pruned = prune_hidden(survey, _without("networks", "networks.other"))
+    definition = _survey_with("networks", required=False)
+    pruned = prune_hidden(definition, _without("networks", "networks.other"))
     assert "activity" not in pruned
 
 
-def test_pruned_answers_pass_the_check_after_the_change(survey):
+def test_pruned_answers_pass_the_check_after_the_change(definition):
     changed = _with(networks=["linkedin"], activity={"linkedin": "daily"})
     changed.pop("networks.other")
-    checked = check_answers(survey, prune_hidden(survey, changed))
+    checked = check_answers(definition, prune_hidden(definition, changed))
     assert checked.ok, checked.errors
 
 
 def test_visible_pages_leave_out_a_page_with_nothing_to_ask():
     document = survey_document()
     question_in(document, "future")["show_if"] = {"question": "agree", "equals": "yes"}
-    survey = parse_definition(document)
-    pages = [p.id for p in visible_pages(survey, {"agree": "no"})]
+    definition = parse_definition(document)
+    pages = [p.id for p in visible_pages(definition, {"agree": "no"})]
     assert pages == ["first", "second"]
 
 
 # ------------------------------------------------------------------ matrix rows
 
-def test_matrix_rows_follow_rows_from_with_other_text_as_label(survey):
-    rows = matrix_rows(survey, survey.question("activity"), COMPLETE_ANSWERS, "en")
+def test_matrix_rows_follow_rows_from_with_other_text_as_label(definition):
+    rows = matrix_rows(definition, definition.question("activity"), COMPLETE_ANSWERS, "en")
     assert rows == [("xing", "XING"), ("linkedin", "LinkedIn"), ("other", "Mastodon")]
 
 
-def test_matrix_rows_follow_the_chosen_options_only(survey):
-    rows = matrix_rows(survey, survey.question("activity"), {"networks": ["linkedin"]}, "en")
+def test_matrix_rows_follow_the_chosen_options_only(definition):
+    rows = matrix_rows(definition, definition.question("activity"), {"networks": ["linkedin"]},
+                       "en")
     assert rows == [("linkedin", "LinkedIn")]
 
 
-def test_matrix_rows_keep_option_order(survey):
+def test_matrix_rows_keep_option_order(definition):
     answers = {"networks": ["linkedin", "xing"]}
-    rows = matrix_rows(survey, survey.question("activity"), answers, "en")
+    rows = matrix_rows(definition, definition.question("activity"), answers, "en")
     assert [row for row, _label in rows] == ["xing", "linkedin"]
 
 
 @pytest.mark.parametrize("language, label", [("de", "Keines"), ("en", "None")])
-def test_matrix_rows_are_labelled_in_the_language(survey, language, label):
-    rows = matrix_rows(survey, survey.question("activity"), {"networks": ["none"]}, language)
+def test_matrix_rows_are_labelled_in_the_language(definition, language, label):
+    rows = matrix_rows(definition, definition.question("activity"), {"networks": ["none"]},
+                       language)
     assert rows == [("none", label)]
 
 
-def test_matrix_row_for_other_without_text_is_labelled_other(survey):
-    rows = matrix_rows(survey, survey.question("activity"), {"networks": ["other"]}, "en")
+def test_matrix_row_for_other_without_text_is_labelled_other(definition):
+    rows = matrix_rows(definition, definition.question("activity"), {"networks": ["other"]}, "en")
     assert rows == [("other", "Other")]
 
 
@@ -465,18 +470,18 @@ def test_matrix_rows_of_fixed_rows():
     question.pop("rows_from")
     question["rows"] = [{"id": "work", "label": {"de": "Beruf", "en": "Work"}},
                         {"id": "home", "label": {"de": "Privat", "en": "Home"}}]
-    survey = parse_definition(document)
-    rows = matrix_rows(survey, survey.question("activity"), {}, "de")
+    definition = parse_definition(document)
+    rows = matrix_rows(definition, definition.question("activity"), {}, "de")
     assert rows == [("work", "Beruf"), ("home", "Privat")]
 
 
-def test_matrix_answer_for_other_row_is_accepted(survey):
-    checked = check_answers(survey, COMPLETE_ANSWERS)
+def test_matrix_answer_for_other_row_is_accepted(definition):
+    checked = check_answers(definition, COMPLETE_ANSWERS)
     assert checked.answers["activity"]["other"] == "daily"
 
 
-def test_matrix_answer_for_other_row_is_refused_without_other(survey):
+def test_matrix_answer_for_other_row_is_refused_without_other(definition):
     answers = _with(networks=["xing", "linkedin"])
     answers.pop("networks.other")
-    checked = check_answers(survey, answers)
+    checked = check_answers(definition, answers)
     assert "not part of the question: other" in checked.errors["activity"]

@@ -13,8 +13,8 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Response, Survey
 from survey.responses import submission_key
-from tests.factories import COMPLETE_ANSWERS
-from tests.support import url_map_rules
+from tests.helpers.factories import COMPLETE_ANSWERS
+from tests.helpers.urlmap import url_map_rules
 
 SLUG = "test-survey"
 SUBMIT_URL = f"/api/v1/surveys/{SLUG}/responses"

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey
 from survey.responses import submission_key
-from tests.factories import COMPLETE_ANSWERS
-from tests.support import finish_factory_survey
+from tests.helpers.factories import COMPLETE_ANSWERS
+from tests.helpers.pages import finish_factory_survey
 
 THREADS = 8
 RESPONSES_PER_THREAD = 10

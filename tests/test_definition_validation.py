@@ -9,7 +9,7 @@ import yaml
 from survey.definition import DefinitionError, load_definition_file, parse_definition_text
 from survey.definition.answers import condition_holds, visible_questions
 from survey.definition.model import All, Any_, Contains, Equals, In
-from tests.factories import question_in, survey_document
+from tests.helpers.factories import question_in, survey_document
 
 _q = question_in  # short, for the many one-line cases below
 

@@ -5,8 +5,8 @@ import pytest
 
 from survey.discussion.comments import post_comment
 from survey.models import Role
-from survey.surveys import get_survey
-from tests.discussion_support import (
+from survey.surveys import find_survey
+from tests.helpers.discussion import (
     FINDING,
     SLUG,
     browser_of,
@@ -14,7 +14,7 @@ from tests.discussion_support import (
     make_member,
     publish_demo_release,
 )
-from tests.support import url_map_rules
+from tests.helpers.urlmap import rule_url, url_map_rules
 
 # Plausible values for URL arguments by name; anything else gets a plain value by converter.
 URL_ARGUMENTS = {"slug": SLUG, "survey": SLUG, "finding_id": FINDING, "token": "dummy-token",
@@ -24,14 +24,6 @@ GET_RULES = sorted((rule for rule in url_map_rules() if "GET" in rule.methods),
                    key=lambda rule: rule.rule)
 UNSAFE_SCRIPT_SOURCES = {"'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "data:",
                          "http:", "https:", "blob:"}
-
-
-def url_arguments(rule) -> dict:
-    values = {}
-    for name in rule.arguments:
-        converter = type(rule._converters[name]).__name__
-        values[name] = URL_ARGUMENTS.get(name, 1 if converter == "IntegerConverter" else "x1")
-    return values
 
 
 def policy(header: str) -> dict[str, list[str]]:
@@ -70,13 +62,13 @@ def site(app, monkeypatch):
     cheap_passwords(monkeypatch)
     publish_demo_release()
     admin = make_member("admin@example.org", Role.ADMIN)
-    post_comment(admin, get_survey(SLUG), FINDING, 1, "A *comment*")
+    post_comment(admin, find_survey(SLUG), FINDING, 1, "A *comment*")
     return admin
 
 
 @pytest.mark.parametrize("rule", GET_RULES, ids=lambda rule: f"{rule.endpoint}:{rule.rule}")
 def test_every_page_sends_the_security_headers(app, site, rule):
-    url = app.url_map.bind("localhost").build(rule.endpoint, url_arguments(rule), method="GET")
+    url = rule_url(app, rule, URL_ARGUMENTS, method="GET")
     for client in (browser_of(app), browser_of(app, site)):
         response = client.get(url)
         response.close()  # a static file is streamed from an open file

@@ -16,10 +16,11 @@ from survey.mixer import stop_mixer
 from survey.mixing import _ADVISORY_KEY, full_mix_due, mix, unmixed_count
 from survey.models import Draft, MixState, Participation, Response
 from survey.responses import AlreadyAnswered, participation_key, submit_response
-from survey.surveys import current_version, get_survey
+from survey.surveys import find_survey, newest_version
 from tests.conftest import ON_POSTGRES
-from tests.factories import COMPLETE_ANSWERS
-from tests.support import FACTORY_PAGES, finish_factory_survey, isolated_client
+from tests.helpers.clients import isolated_client
+from tests.helpers.factories import COMPLETE_ANSWERS
+from tests.helpers.pages import FACTORY_PAGES, finish_factory_survey
 
 SLUG = "test-survey"
 
@@ -27,7 +28,7 @@ SLUG = "test-survey"
 @pytest.fixture
 def survey(make_survey):
     make_survey()
-    return get_survey(SLUG)
+    return find_survey(SLUG)
 
 
 def responses() -> list[dict]:
@@ -92,7 +93,7 @@ def test_participations_are_kept_and_nobody_answers_twice_across_a_mix(app, surv
     assert 'name="submission_id"' not in page.text
     browser_key = f"browser:{browser.get_cookie('resonanz_respondent').value}"
     with pytest.raises(AlreadyAnswered):
-        submit_response(current_version(survey), COMPLETE_ANSWERS, submission_id="another-one",
+        submit_response(newest_version(survey), COMPLETE_ANSWERS, submission_id="another-one",
                         language="en", respondent_keys=[browser_key])
     assert len(responses()) == 1
 
@@ -119,7 +120,7 @@ def test_every_participation_is_rewritten_in_key_order(app, survey):
 
 
 def store_draft(expires_on: date) -> None:
-    version = current_version(get_survey(SLUG))
+    version = newest_version(find_survey(SLUG))
     with write_transaction():
         db.session.add(Draft(token_hash=uuid.uuid4().hex, survey_version_id=version.id,
                              submission_id=uuid.uuid4().hex, language="en", page_id="first",
@@ -264,7 +265,7 @@ def test_the_mixer_mixes_a_lone_response_once_it_has_waited(mixing_app, survey):
 
 
 def test_the_mixer_mixes_what_waits_when_it_starts(mixing_app, survey):
-    version = current_version(get_survey(SLUG))
+    version = newest_version(find_survey(SLUG))
     submit_response(version, COMPLETE_ANSWERS, submission_id="before-the-start",
                     language="en", respondent_keys=[])
     assert waiting() == 1
@@ -273,7 +274,7 @@ def test_the_mixer_mixes_what_waits_when_it_starts(mixing_app, survey):
 
 
 def test_responses_stored_in_bulk_as_demo_data_need_no_mix(app, article_survey):
-    from tests.reports.releasing import add_demo_responses
+    from tests.helpers.releasing import add_demo_responses
 
     add_demo_responses(article_survey, 20)
     assert unmixed_count() == 0

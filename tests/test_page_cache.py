@@ -5,7 +5,7 @@ from sqlalchemy import select
 from survey.discussion.models import Comment
 from survey.extensions import db
 from survey.models import Role
-from tests.discussion_support import (
+from tests.helpers.discussion import (
     another_release,
     browser_of,
     cheap_passwords,

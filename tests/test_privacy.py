@@ -10,13 +10,14 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import Draft, Participation, Response, Survey
 from survey.responses import participation_key
-from tests.conftest import ON_POSTGRES
-from tests.factories import COMPLETE_ANSWERS
-from tests.support import finish_factory_survey, isolated_client
+from tests.helpers.clients import isolated_client
+from tests.helpers.database import ON_POSTGRES
+from tests.helpers.factories import COMPLETE_ANSWERS
+from tests.helpers.pages import finish_factory_survey
 
 HMAC_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
 # frame_record holds the same answers, version, day and demo flag again, coded for the
-# frame (reports.coding).
+# frame (survey.definition.records).
 # unmixed: written since the last mix (survey.mixing), which clears it.
 RESPONSE_COLUMNS = {"id", "survey_version_id", "submission_key", "language", "submitted_on",
                     "answers", "frame_record", "is_demo", "unmixed"}

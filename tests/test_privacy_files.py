@@ -22,9 +22,10 @@ from scipy.stats import spearmanr
 from survey.extensions import db
 from survey.mixing import mix
 from survey.responses import participation_key
-from survey.surveys import get_survey
+from survey.surveys import find_survey
 from tests.conftest import ON_POSTGRES
-from tests.support import FACTORY_PAGES, input_values, isolated_client
+from tests.helpers.clients import isolated_client
+from tests.helpers.pages import FACTORY_PAGES, input_values
 
 SLUG = "test-survey"
 RESPONDENTS = 60
@@ -35,7 +36,7 @@ CHANCE = 0.5
 @pytest.fixture
 def survey(make_survey):
     make_survey()
-    return get_survey(SLUG)
+    return find_survey(SLUG)
 
 
 @dataclass(frozen=True)

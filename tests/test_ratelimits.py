@@ -8,9 +8,10 @@ from survey.discussion.comments import post_comment
 from survey.discussion.models import Comment, Flag
 from survey.extensions import db, limiter
 from survey.models import Role, User
-from survey.surveys import get_survey
-from tests.conftest import PASSWORD
-from tests.discussion_support import (
+from survey.surveys import find_survey
+from tests.helpers.accounts import PASSWORD, post_login
+from tests.helpers.clients import isolated_client
+from tests.helpers.discussion import (
     FINDING,
     SLUG,
     browser_of,
@@ -19,8 +20,7 @@ from tests.discussion_support import (
     post_form,
     publish_demo_release,
 )
-from tests.factories import COMPLETE_ANSWERS
-from tests.support import isolated_client
+from tests.helpers.factories import COMPLETE_ANSWERS
 
 LIMIT = 2  # of everything, per minute
 
@@ -92,7 +92,7 @@ def test_limited_page_is_translated(app, release):
 
 def test_flags_are_limited_per_member(app, release):
     author = make_member("author@example.org", Role.MODERATOR)
-    comments = [post_comment(author, get_survey(SLUG), FINDING, 1, f"Comment {n}")
+    comments = [post_comment(author, find_survey(SLUG), FINDING, 1, f"Comment {n}")
                 for n in range(LIMIT + 1)]
     client = browser_of(app, make_member("flagger@example.org"))
     # Reading the flag form is not limited.
@@ -114,21 +114,17 @@ def test_flags_are_limited_per_member(app, release):
 # -- logins and registrations, per address -------------------------------------------------
 
 
-def login(client, email, password=PASSWORD):
-    return client.post("/login", data={"email": email, "password": password})
-
-
 def test_logins_are_limited_per_address(app):
     user = make_member("someone@example.org")
     client = isolated_client(app)
     for number in range(LIMIT + 1):
-        assert login(client, f"guess{number}@example.org", "wrong password").status_code == 422
+        assert post_login(client, f"guess{number}@example.org", "wrong password").status_code == 422
     # Even the right password of another account is refused now, from this address.
-    assert_limited_page(login(isolated_client(app), user.email))
+    assert_limited_page(post_login(isolated_client(app), user.email))
     # From another address it works.
     elsewhere = isolated_client(app)
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    assert login(elsewhere, user.email).status_code == 302
+    assert post_login(elsewhere, user.email).status_code == 302
     # Reading the login page is not limited.
     assert client.get("/login").status_code == 200
 

@@ -12,15 +12,11 @@ from survey.config import ConfigurationError
 from survey.extensions import db
 from survey.models import Response, Role, User
 from survey.users import authenticate, find_user_by_email
-from tests.conftest import PASSWORD
-from tests.factories import COMPLETE_ANSWERS
-from tests.support import (
-    FACTORY_PAGES,
-    finish_factory_survey,
-    input_values,
-    isolated_client,
-    url_map_rules,
-)
+from tests.helpers.accounts import PASSWORD, post_login
+from tests.helpers.clients import isolated_client
+from tests.helpers.factories import COMPLETE_ANSWERS
+from tests.helpers.pages import FACTORY_PAGES, finish_factory_survey, input_values
+from tests.helpers.urlmap import rule_url, url_map_rules
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -42,14 +38,6 @@ def csrf_token(client, path="/login") -> str:
     page = client.get(path)
     assert page.status_code == 200, page.text
     return input_values(page.text)["csrf_token"]
-
-
-def log_in(client, email, password=PASSWORD, next_url=None):
-    """Log in through the form, token included; returns the POST's response."""
-    token = csrf_token(client)
-    query = {"next": next_url} if next_url is not None else {}
-    return client.post("/login", query_string=query,
-                       data={"email": email, "password": password, "csrf_token": token})
 
 
 def session_user(client):
@@ -79,15 +67,13 @@ FORM_DATA = {"email": "new-member@example.org", "password": PASSWORD, "confirm":
              "remember": "y", "page": "first", "submission_id": "csrf-probe-12345",
              "action": "next", "body": "A comment", "reason": "spam",
              **FACTORY_PAGES["first"]}
-FORM_DATA_FOR = {"accounts.login": {"email": "admin@example.org"}}
-
-
-def url_arguments(rule) -> dict:
-    values = {}
-    for name in rule.arguments:
-        converter = type(rule._converters[name]).__name__
-        values[name] = URL_ARGUMENTS.get(name, 1 if converter in ("IntegerConverter",) else "x1")
-    return {**values, **URL_ARGUMENTS_FOR.get(rule.endpoint, {})}
+FORM_DATA_FOR = {
+    "accounts.login": {"email": "admin@example.org"},
+    "authoring.new": {"definition": "slug: csrf-probe\n", "action": "save"},
+    "authoring.duplicate": {"new_slug": "csrf-copy"},
+    "authoring.schedule": {"closes_at": "2020-01-01T00:00"},
+    "authoring.preview": {"definition": "slug: x\n"},
+}
 
 
 FORM_RULES = [rule for rule in url_map_rules()
@@ -107,12 +93,12 @@ def test_state_changing_route_refuses_post_without_csrf_token(app, client, make_
                                                               make_user, rule):
     make_survey()
     admin = make_user("admin@example.org", Role.ADMIN)
-    assert log_in(client, admin.email).status_code == 302
+    assert post_login(client, admin.email).status_code == 302
     assert client.get("/").status_code == 200  # shows the flashed message, makes a token
     [served] = [r for r in app.url_map.iter_rules()
                 if r.endpoint == rule.endpoint and r.rule == rule.rule]
-    url = app.url_map.bind("localhost").build(served.endpoint, url_arguments(served),
-                                              method="POST")
+    url = rule_url(app, served, {**URL_ARGUMENTS, **URL_ARGUMENTS_FOR.get(served.endpoint, {})},
+                   method="POST")
     before = database_rows()
     with client.session_transaction() as session:
         session_before = dict(session)
@@ -140,7 +126,7 @@ def test_post_with_another_sessions_token_is_refused(app, client, make_user):
 def test_login_with_the_form_token_succeeds(client, make_user):
     """The CSRF test above can tell a refused POST from an accepted one."""
     user = make_user()
-    response = log_in(client, user.email)
+    response = post_login(client, user.email)
     assert response.status_code == 302
     assert session_user(client) == str(user.id)
 
@@ -199,7 +185,7 @@ def assert_stays_on_site(location: str) -> None:
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_login_never_redirects_off_site(client, make_user, target):
     user = make_user()
-    response = log_in(client, user.email, next_url=target)
+    response = post_login(client, user.email, next_url=target)
     assert response.status_code == 302
     location = response.headers["Location"]
     assert_stays_on_site(location)
@@ -209,7 +195,7 @@ def test_login_never_redirects_off_site(client, make_user, target):
 @pytest.mark.parametrize("target", ON_SITE)
 def test_login_follows_a_path_on_this_site(client, make_user, target):
     user = make_user()
-    response = log_in(client, user.email, next_url=target)
+    response = post_login(client, user.email, next_url=target)
     assert response.status_code == 302
     assert response.headers["Location"] == target
     assert_stays_on_site(response.headers["Location"])
@@ -258,7 +244,7 @@ def test_login_starts_a_new_session(client, make_user):
         session["drafts"] = {"test-survey": "not-mine"}
         session["lang"] = "de"
         old_token = session["csrf_token"]
-    assert log_in(client, user.email).status_code == 302
+    assert post_login(client, user.email).status_code == 302
     with client.session_transaction() as session:
         assert "planted" not in session
         assert "drafts" not in session
@@ -269,7 +255,7 @@ def test_login_starts_a_new_session(client, make_user):
 
 def test_logout_is_post_only(client, make_user):
     user = make_user()
-    log_in(client, user.email)
+    post_login(client, user.email)
     response = client.get("/logout")
     assert response.status_code == 405
     assert session_user(client) == str(user.id)
@@ -283,7 +269,7 @@ def test_logout_is_post_only(client, make_user):
 @pytest.mark.parametrize("email", ["member@example.org", "nobody@example.org"])
 def test_wrong_password_or_email_is_refused_with_a_field_message(client, make_user, email):
     make_user()
-    response = log_in(client, email, password="not the password")
+    response = post_login(client, email, password="not the password")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Email or password is wrong." in page
@@ -294,7 +280,7 @@ def test_wrong_password_or_email_is_refused_with_a_field_message(client, make_us
 @pytest.mark.parametrize("email", ["member\x00@example.org", "\x00"])
 def test_nul_in_login_email_is_refused_without_error(client, make_user, email):
     make_user()
-    response = log_in(client, email)
+    response = post_login(client, email)
     assert response.status_code == 422
     assert session_user(client) is None
 

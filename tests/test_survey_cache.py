@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Survey
-from tests.factories import COMPLETE_ANSWERS
+from tests.helpers.factories import COMPLETE_ANSWERS
 
 TTL = 0.5
 

@@ -13,13 +13,13 @@ from survey.extensions import db
 from survey.models import Response, Survey, SurveyVersion
 from survey.responses import submit_response
 from survey.surveys import (
-    current_version,
-    get_survey,
+    find_survey,
     load_survey_file,
+    newest_version,
     store_definition,
     survey_summaries,
 )
-from tests.factories import COMPLETE_ANSWERS, question_in, survey_document
+from tests.helpers.factories import COMPLETE_ANSWERS, question_in, survey_document
 
 SLUG = "test-survey"
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def _store(change=None, source_name="test.yaml"):
 
 
 def _versions() -> list[int]:
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     return [v.number for v in survey.versions] if survey else []
 
 
@@ -108,7 +108,7 @@ def test_changed_label_makes_version_2(app):
 def test_newest_version_is_the_current_one(app):
     _store()
     _store(_relabel)
-    version = current_version(get_survey(SLUG))
+    version = newest_version(find_survey(SLUG))
     assert version.number == 2
     assert question_in(version.definition, "primary")["options"][0]["label"] == {
         "*": "XING (New Work)"}
@@ -125,7 +125,7 @@ def test_reloading_an_older_definition_makes_no_new_version(app):
 def test_stored_version_keeps_its_source_name(app):
     _store(source_name="first.yaml")
     _store(_relabel, source_name="second.yaml")
-    assert [v.source_name for v in get_survey(SLUG).versions] == ["first.yaml", "second.yaml"]
+    assert [v.source_name for v in find_survey(SLUG).versions] == ["first.yaml", "second.yaml"]
 
 
 def test_adding_an_option_is_allowed(app):
@@ -150,7 +150,7 @@ def test_compatible_change_makes_a_new_version(app, change):
 
 def test_existing_response_keeps_version_1(app):
     _store()
-    _submit_one(current_version(get_survey(SLUG)))
+    _submit_one(newest_version(find_survey(SLUG)))
     _store(_relabel)
     response = db.session.scalar(select(Response))
     assert db.session.get(SurveyVersion, response.survey_version_id).number == 1
@@ -438,7 +438,7 @@ def test_cli_list_without_surveys_says_how_to_load_one(app):
 def test_cli_list_shows_slug_versions_responses_and_state(app):
     _store()
     _store(_relabel)
-    _submit_one(current_version(get_survey(SLUG)))
+    _submit_one(newest_version(find_survey(SLUG)))
     result = _cli(app, "survey", "list")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].split() == ["slug", "versions", "responses", "state"]
@@ -447,10 +447,10 @@ def test_cli_list_shows_slug_versions_responses_and_state(app):
 
 def test_cli_list_counts_responses_of_every_version(app):
     _store()
-    _submit_one(current_version(get_survey(SLUG)), "submission-1")
+    _submit_one(newest_version(find_survey(SLUG)), "submission-1")
     _store(_relabel)
-    _submit_one(current_version(get_survey(SLUG)), "submission-2")
-    _submit_one(current_version(get_survey(SLUG)), "submission-3")
+    _submit_one(newest_version(find_survey(SLUG)), "submission-2")
+    _submit_one(newest_version(find_survey(SLUG)), "submission-3")
     assert _list_rows(_cli(app, "survey", "list").output) == [[SLUG, "2", "3", "open"]]
 
 
@@ -466,12 +466,13 @@ def test_cli_list_json(app):
     _store()
     _store(lambda d: d.update(slug="another-survey"))
     _close("another-survey")
-    _submit_one(current_version(get_survey(SLUG)))
+    _submit_one(newest_version(find_survey(SLUG)))
     result = _cli(app, "survey", "list", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [
-        {"slug": "another-survey", "versions": 1, "responses": 0, "is_open": False},
-        {"slug": SLUG, "versions": 1, "responses": 1, "is_open": True},
+        {"slug": "another-survey", "versions": 1, "responses": 0, "is_open": False,
+         "is_archived": False},
+        {"slug": SLUG, "versions": 1, "responses": 1, "is_open": True, "is_archived": False},
     ]
 
 

@@ -21,8 +21,8 @@ versions asked (a dropped question's answers stay exportable).
 
 from dataclasses import dataclass, field, replace
 
-from reports.columns import matrix_row_ids, part_column
 from survey.definition.answers import other_key
+from survey.definition.columns import matrix_row_ids, part_column
 from survey.definition.model import DONT_KNOW, OTHER, SurveyDefinition, localize
 
 Text = dict[str, str]  # language → text

@@ -9,8 +9,6 @@ database works on the next chunk while the previous one is converted and written
 """
 
 import io
-import queue
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -20,9 +18,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 from sqlalchemy import text
 
-from reports.columns import question_columns
 from reports.export.layout import Layout, SourceQuestion
-from reports.frame import _arrow_type
+from reports.frame import arrow_type
+from reports.prefetch import read_ahead
+from survey.definition.columns import question_columns
 
 CHUNK_ROWS = 50_000
 META = ("__v", "__d", "__demo")
@@ -101,7 +100,7 @@ def _answer_type(source: SourceQuestion) -> pa.DataType:
         return pa.string()
     if question.type == "consent":
         return pa.bool_()
-    return _arrow_type(question_columns(source.definition, question))
+    return arrow_type(question_columns(source.definition, question))
 
 
 def parse_chunk(documents: bytes, meta: bytes, schema: pa.Schema) -> pa.Table:
@@ -141,56 +140,12 @@ def parsed_chunks(engine, selection: Selection, schema: pa.Schema,
                   rows: int) -> Iterator[pa.Table]:
     """The selected responses in parsed chunks (`parse_chunk`): while the caller works on
     one, the next is parsed and the one after it read, each in a thread of its own."""
-    raw = read_ahead(raw_chunks(engine, selection, rows))
-    parsed = read_ahead(parse_chunk(documents, meta, schema) for documents, meta, _n in raw)
+    raw = read_ahead(raw_chunks(engine, selection, rows), name="export-reader")
+    parsed = read_ahead((parse_chunk(documents, meta, schema) for documents, meta, _n in raw),
+                        name="export-parser")
     try:
         yield from parsed
     finally:
         parsed.close()  # first the parsing thread, which reads from `raw`
         raw.close()
 
-
-_DONE = object()
-
-
-def read_ahead(chunks: Iterator, depth: int = 1) -> Iterator:
-    """The items of `chunks`, produced in a thread of their own up to `depth` ahead."""
-    ready: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce():
-        try:
-            for item in chunks:
-                while not stop.is_set():
-                    try:
-                        ready.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    break
-            ready.put(_DONE)
-        except BaseException as error:  # handed to the consumer
-            ready.put(error)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close:
-                close()
-
-    thread = threading.Thread(target=produce, name="export-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = ready.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                ready.get_nowait()
-            except queue.Empty:
-                thread.join(0.05)

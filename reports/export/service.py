@@ -47,11 +47,11 @@ from reports.export.reading import (
     Selection,
     count_selected,
     parsed_chunks,
-    read_ahead,
     reading_schema,
 )
 from reports.export.rows import RowFinisher, RowPreparer
 from reports.export.scrubbing import Scrubber
+from reports.prefetch import read_ahead
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.extensions import db
 from survey.models import Survey, User

@@ -16,10 +16,12 @@ from flask_babel import gettext as _
 from survey.definition.model import (
     OTHER,
     All,
+    Answered,
     Any_,
     Contains,
     Equals,
     In,
+    Not,
     Page,
     QuestionBase,
     SurveyDefinition,
@@ -41,7 +43,11 @@ def condition_holds(condition, answers: Mapping[str, Any]) -> bool:
         return all(condition_holds(part, answers) for part in condition.all)
     if isinstance(condition, Any_):
         return any(condition_holds(part, answers) for part in condition.any)
+    if isinstance(condition, Not):
+        return not condition_holds(condition.not_, answers)
     answer = answers.get(condition.question)
+    if isinstance(condition, Answered):
+        return _given(answer) is condition.answered
     if answer is None:
         return False
     if isinstance(condition, Contains):
@@ -51,6 +57,16 @@ def condition_holds(condition, answers: Mapping[str, Any]) -> bool:
     if isinstance(condition, In):
         return any(_same(answer, value) for value in condition.in_)
     raise TypeError(f"unknown condition {condition!r}")
+
+
+def condition_questions(condition) -> set[str]:
+    """The ids of the questions whose answers a show_if condition looks at."""
+    if isinstance(condition, All | Any_):
+        parts = condition.all if isinstance(condition, All) else condition.any
+        return set().union(*(condition_questions(part) for part in parts))
+    if isinstance(condition, Not):
+        return condition_questions(condition.not_)
+    return {condition.question}
 
 
 def _same(answer: Any, value: Any) -> bool:
@@ -68,35 +84,36 @@ def is_shown(question: QuestionBase, answers: Mapping[str, Any]) -> bool:
     return rows_from is None or _given(answers.get(rows_from))
 
 
-def visible_questions(survey: SurveyDefinition, answers: Mapping[str, Any]) -> list[QuestionBase]:
+def visible_questions(definition: SurveyDefinition,
+                      answers: Mapping[str, Any]) -> list[QuestionBase]:
     """The questions shown for these answers, in order (conditions look only at earlier pages)."""
-    return [q for q in survey.questions() if is_shown(q, answers)]
+    return [q for q in definition.questions() if is_shown(q, answers)]
 
 
-def visible_pages(survey: SurveyDefinition, answers: Mapping[str, Any]) -> list[Page]:
+def visible_pages(definition: SurveyDefinition, answers: Mapping[str, Any]) -> list[Page]:
     """The pages that show at least one question for these answers."""
-    shown = {q.id for q in visible_questions(survey, answers)}
-    return [p for p in survey.pages if any(q.id in shown for q in p.questions)]
+    shown = {q.id for q in visible_questions(definition, answers)}
+    return [p for p in definition.pages if any(q.id in shown for q in p.questions)]
 
 
-def shown_on_page(survey: SurveyDefinition, page: Page, answers: Mapping[str, Any]):
+def shown_on_page(definition: SurveyDefinition, page: Page, answers: Mapping[str, Any]):
     """The questions of one page shown for the answers given on earlier pages."""
-    shown = {q.id for q in visible_questions(survey, answers)}
+    shown = {q.id for q in visible_questions(definition, answers)}
     return [q for q in page.questions if q.id in shown]
 
 
-def prune_hidden(survey: SurveyDefinition, answers: Mapping[str, Any]) -> dict[str, Any]:
+def prune_hidden(definition: SurveyDefinition, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Drop the answers of questions that the other answers now hide."""
-    shown = {q.id for q in visible_questions(survey, answers)}
+    shown = {q.id for q in visible_questions(definition, answers)}
     return {key: value for key, value in answers.items()
             if key.removesuffix(OTHER_SUFFIX) in shown}
 
 
-def matrix_rows(survey: SurveyDefinition, question, answers: Mapping[str, Any], language: str):
+def matrix_rows(definition: SurveyDefinition, question, answers: Mapping[str, Any], language: str):
     """The rows of a matrix question as (id, label), taken from an earlier answer if so defined."""
     if question.rows is not None:
         return [(row.id, localize(row.label, language)) for row in question.rows]
-    source = survey.question(question.rows_from)
+    source = definition.question(question.rows_from)
     chosen = answers.get(source.id) or []
     rows = [(o.id, localize(o.label, language)) for o in source.options if o.id in chosen]
     if OTHER in chosen:
@@ -121,7 +138,7 @@ class _Invalid(ValueError):
 
 
 def check_answers(
-    survey: SurveyDefinition,
+    definition: SurveyDefinition,
     submitted: Mapping[str, Any],
     *,
     questions: Iterable[QuestionBase] | None = None,
@@ -135,7 +152,7 @@ def check_answers(
     """
     context = dict(earlier or {})
     result = CheckedAnswers()
-    scope = list(questions) if questions is not None else survey.questions()
+    scope = list(questions) if questions is not None else definition.questions()
     scope_ids = {q.id for q in scope}
     with_other = {other_key(q.id) for q in scope if q.offers_other()}
     for key in submitted:
@@ -148,7 +165,7 @@ def check_answers(
                     result.errors[key] = _("This question is not asked for your answers.")
             continue
         try:
-            value = _check_value(survey, question, submitted, context, language)
+            value = _check_value(definition, question, submitted, context, language)
         except _Invalid as invalid:
             result.errors[question.id] = str(invalid)
             continue
@@ -178,7 +195,8 @@ def _check_other_text(question, value, submitted, result, context):
         return
     if not chose_other:
         if _given(text):
-            result.errors[key] = _('Choose "Other" to add this text.')
+            result.errors[key] = _("You chose another answer and also wrote something under "
+                                   "“Other”: please keep only one of them.")
         return
     try:
         text = _clean_text(text, OTHER_TEXT_MAX)
@@ -220,20 +238,20 @@ def _option_id(value: Any, allowed: list[str]) -> str:
     return value
 
 
-def _check_value(survey, question, submitted, context, language):
+def _check_value(definition, question, submitted, context, language):
     """The clean value of one answer, None when unanswered, or _Invalid."""
     value = submitted.get(question.id)
     if value in (None, "", [], {}):
         return None
     checker = _CHECKERS[question.type]
-    return checker(survey, question, value, context, language)
+    return checker(definition, question, value, context, language)
 
 
-def _check_choice(survey, question, value, context, language):
+def _check_choice(definition, question, value, context, language):
     return _option_id(value, question.choice_ids())
 
 
-def _check_multi(survey, question, value, context, language):
+def _check_multi(definition, question, value, context, language):
     if not isinstance(value, list):
         raise _Invalid(_("Please choose from the options offered."))
     allowed = question.choice_ids()
@@ -249,10 +267,10 @@ def _check_multi(survey, question, value, context, language):
     return [o for o in allowed if o in chosen]  # option order, whatever order they came in
 
 
-def _check_matrix(survey, question, value, context, language):
+def _check_matrix(definition, question, value, context, language):
     if not isinstance(value, dict):
         raise _Invalid(_("Please choose one answer per row."))
-    rows = [row_id for row_id, _label in matrix_rows(survey, question, context, language)]
+    rows = [row_id for row_id, _label in matrix_rows(definition, question, context, language)]
     unknown = [key for key in value if key not in rows]
     if unknown:
         raise _Invalid(_("This row is not part of the question: %(row)s", row=str(unknown[0])))
@@ -264,16 +282,19 @@ def _check_matrix(survey, question, value, context, language):
     return answered or None
 
 
-def _check_ranking(survey, question, value, context, language):
+def _check_ranking(definition, question, value, context, language):
     items = question.choice_ids()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _Invalid(_("Please put every item in order."))
     if sorted(value) != sorted(items):
-        raise _Invalid(_("Please give each item a different place, using every place once."))
+        if question.required:
+            raise _Invalid(_("Please give each item a different place, using every place once."))
+        raise _Invalid(_("Please give each item a different place, using every place once, "
+                         "or leave them all empty."))
     return list(value)
 
 
-def _check_number(survey, question, value, context, language):
+def _check_number(definition, question, value, context, language):
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Invalid(_("Please enter a number."))
     if isinstance(value, float) and not math.isfinite(value):
@@ -299,11 +320,11 @@ def parse_number_input(text: str) -> float | int | str:
     return text
 
 
-def _check_text(survey, question, value, context, language):
+def _check_text(definition, question, value, context, language):
     return _clean_text(value, question.max_length)
 
 
-def _check_consent(survey, question, value, context, language):
+def _check_consent(definition, question, value, context, language):
     if value is not True:
         raise _Invalid(_("Please tick the box to agree."))
     return True

@@ -62,7 +62,7 @@ def _path(location: tuple) -> str:
 
 _UNION_TAGS = frozenset({
     "single_choice", "multi_choice", "likert", "matrix", "ranking", "number", "text",
-    "consent", "equals", "in", "contains", "all", "any",
+    "consent", "equals", "in", "contains", "answered", "not", "all", "any",
 })
 _SCALAR_TAGS = frozenset({"str", "int", "float", "bool"})
 
@@ -104,16 +104,16 @@ def parse_definition(document: Any, source: str = "<definition>") -> SurveyDefin
     if not isinstance(document, dict):
         raise DefinitionError([f"{source}: (top level): a survey definition must be a mapping"])
     try:
-        survey = SurveyDefinition.model_validate(document)
+        definition = SurveyDefinition.model_validate(document)
     except ValidationError as error:
         raise DefinitionError(list(dict.fromkeys(  # one line per problem, in order
             f"{source}: {_path(e['loc'])}: {_message(e)}"
             for e in error.errors(include_url=False)
         ))) from None
-    problems: list[Problem] = find_problems(survey)
+    problems: list[Problem] = find_problems(definition)
     if problems:
         raise DefinitionError([f"{source}: {p.path}: {p.message}" for p in problems])
-    return survey
+    return definition
 
 
 def parse_definition_text(text: str, source: str = "<definition>") -> SurveyDefinition:
@@ -138,12 +138,12 @@ def load_definition_file(path: str | Path) -> SurveyDefinition:
     return parse_definition_text(text, str(path))
 
 
-def canonical_json(survey: SurveyDefinition) -> str:
+def canonical_json(definition: SurveyDefinition) -> str:
     """The definition as canonical JSON: equal definitions give equal text."""
-    return json.dumps(survey.model_dump(mode="json", by_alias=True), sort_keys=True,
+    return json.dumps(definition.model_dump(mode="json", by_alias=True), sort_keys=True,
                       ensure_ascii=False, separators=(",", ":"))
 
 
-def content_hash(survey: SurveyDefinition) -> str:
+def content_hash(definition: SurveyDefinition) -> str:
     """SHA-256 of the canonical JSON: the identity of a version's content."""
-    return hashlib.sha256(canonical_json(survey).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(definition).encode()).hexdigest()

@@ -4,8 +4,9 @@ Structure is checked by pydantic; cross references (conditions, rows_from,
 findings, quasi-identifiers) by `survey.definition.semantics`.
 """
 
+from datetime import datetime
 from functools import cached_property
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -15,6 +16,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
     model_validator,
 )
 
@@ -86,6 +88,15 @@ class Contains(Strict):
     contains: OptionId
 
 
+class Answered(Strict):
+    question: QuestionId
+    answered: bool
+
+
+class Not(Strict):
+    not_: "Condition" = Field(alias="not")
+
+
 class All(Strict):
     all: list["Condition"] = Field(min_length=1)
 
@@ -95,9 +106,11 @@ class Any_(Strict):
 
 
 def _condition_form(value: Any) -> str | None:
+    if isinstance(value, Strict):  # serializing a parsed condition
+        return _CONDITION_TAGS.get(type(value))
     if not isinstance(value, dict):
         return None
-    for key in ("all", "any", "equals", "in", "contains"):
+    for key in ("all", "any", "not", "equals", "in", "contains", "answered"):
         if key in value:
             return key
     return None
@@ -107,6 +120,8 @@ Condition = Annotated[
     Annotated[Equals, Tag("equals")]
     | Annotated[In, Tag("in")]
     | Annotated[Contains, Tag("contains")]
+    | Annotated[Answered, Tag("answered")]
+    | Annotated[Not, Tag("not")]
     | Annotated[All, Tag("all")]
     | Annotated[Any_, Tag("any")],
     Discriminator(
@@ -114,16 +129,27 @@ Condition = Annotated[
         custom_error_type="condition",
         custom_error_message=(
             "not a condition; use {question, equals}, {question, in}, "
-            "{question, contains}, {all: [...]} or {any: [...]}"
+            "{question, contains}, {question, answered}, {not: ...}, {all: [...]} or "
+            "{any: [...]}"
         ),
     ),
 ]
+Not.model_rebuild()
 All.model_rebuild()
 Any_.model_rebuild()
+_CONDITION_TAGS = {Equals: "equals", In: "in", Contains: "contains", Answered: "answered",
+                   Not: "not", All: "all", Any_: "any"}
+
+# Keys added after surveys were first stored are left out of a definition's document while
+# they keep their default, so that the content hash of an unchanged file stays the same.
+Shuffle = Annotated[bool, Field(default=False, exclude_if=lambda value: value is False)]
+
+
+def _unset() -> Any:
+    return Field(default=None, exclude_if=lambda value: value is None)
 
 
 class QuestionBase(Strict):
-    kind: ClassVar[str]
     id: QuestionId
     text: I18n
     help: I18n | None = None
@@ -144,17 +170,25 @@ class QuestionBase(Strict):
         """The earlier question whose answer gives this matrix its rows, if any."""
         return None
 
+    def shuffles(self) -> bool:
+        """Whether each respondent sees the options (rows, items) in an order of their own."""
+        return False
+
 
 class SingleChoice(QuestionBase):
     type: Literal["single_choice"]
     options: list[Option] = Field(min_length=2, max_length=200)
     other: bool = False
+    shuffle: Shuffle
 
     def choice_ids(self) -> list[str]:
         return [o.id for o in self.options] + ([OTHER] if self.other else [])
 
     def offers_other(self) -> bool:
         return self.other
+
+    def shuffles(self) -> bool:
+        return self.shuffle
 
 
 class MultiChoice(QuestionBase):
@@ -162,12 +196,16 @@ class MultiChoice(QuestionBase):
     options: list[Option] = Field(min_length=2, max_length=200)
     other: bool = False
     max_choices: int | None = Field(default=None, ge=1)
+    shuffle: Shuffle
 
     def choice_ids(self) -> list[str]:
         return [o.id for o in self.options] + ([OTHER] if self.other else [])
 
     def offers_other(self) -> bool:
         return self.other
+
+    def shuffles(self) -> bool:
+        return self.shuffle
 
 
 class Likert(QuestionBase):
@@ -184,6 +222,7 @@ class Matrix(QuestionBase):
     columns: list[Option] = Field(min_length=2, max_length=20)
     rows: list[Option] | None = Field(default=None, min_length=1, max_length=50)
     rows_from: QuestionId | None = None
+    shuffle: Shuffle
 
     def choice_ids(self) -> list[str]:
         return [o.id for o in self.columns]
@@ -191,13 +230,20 @@ class Matrix(QuestionBase):
     def row_source(self) -> str | None:
         return self.rows_from
 
+    def shuffles(self) -> bool:
+        return self.shuffle
+
 
 class Ranking(QuestionBase):
     type: Literal["ranking"]
     items: list[Option] = Field(min_length=2, max_length=10)
+    shuffle: Shuffle
 
     def choice_ids(self) -> list[str]:
         return [o.id for o in self.items]
+
+    def shuffles(self) -> bool:
+        return self.shuffle
 
 
 class Number(QuestionBase):
@@ -252,6 +298,23 @@ class SurveyDefinition(Strict):
     quasi_identifiers: list[QuestionId] = []
     pages: list[Page] = Field(min_length=1, max_length=50)
     findings: list[Finding] = []
+    opens_at: datetime | None = _unset()
+    closes_at: datetime | None = _unset()
+    closing_message: I18n | None = _unset()
+
+    @field_validator("opens_at", "closes_at")
+    @classmethod
+    def _with_time_zone(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("give the time with its time zone, e.g. 2026-05-01T08:00:00+02:00 "
+                             "or 2026-05-01T06:00:00Z")
+        return value
+
+    def is_within_dates(self, now: datetime) -> bool:
+        """Whether `now` (timezone-aware) lies between opens_at and closes_at, where given."""
+        if self.opens_at is not None and now < self.opens_at:
+            return False
+        return self.closes_at is None or now < self.closes_at
 
     def questions(self) -> list[QuestionBase]:
         """Every question in page order."""

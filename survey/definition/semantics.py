@@ -10,15 +10,18 @@ from survey.definition.model import (
     CHOICE_TYPES,
     RESERVED_OPTION_IDS,
     All,
+    Answered,
     Any_,
     Contains,
     Equals,
     Matrix,
     MultiChoice,
+    Not,
     SurveyDefinition,
 )
 
-I18N_KEYS = frozenset({"title", "description", "text", "help", "label", "intro", "unit"})
+I18N_KEYS = frozenset({"title", "description", "text", "help", "label", "intro", "unit",
+                       "closing_message"})
 FINDING_QUESTION_TYPES = {
     "distribution": CHOICE_TYPES,
     "crosstab": CHOICE_TYPES,
@@ -36,17 +39,20 @@ class Problem:
     message: str
 
 
-def find_problems(survey: SurveyDefinition) -> list[Problem]:
+def find_problems(definition: SurveyDefinition) -> list[Problem]:
     """Every cross-reference problem of a definition, in document order."""
-    document = survey.model_dump(mode="json", by_alias=True, exclude_none=True)
-    problems = list(_language_problems(survey.languages, document, ""))
-    problems += _duplicate_ids(survey)
-    for p, page in enumerate(survey.pages):
+    document = definition.model_dump(mode="json", by_alias=True, exclude_none=True)
+    problems = list(_language_problems(definition.languages, document, ""))
+    problems += _duplicate_ids(definition)
+    for p, page in enumerate(definition.pages):
         for q, question in enumerate(page.questions):
             path = f"pages[{p}].questions[{q}]"
-            problems += _question_problems(survey, p, question, path)
-    problems += _quasi_identifier_problems(survey)
-    problems += _finding_problems(survey)
+            problems += _question_problems(definition, p, question, path)
+    problems += _quasi_identifier_problems(definition)
+    problems += _finding_problems(definition)
+    if definition.opens_at and definition.closes_at and \
+            definition.opens_at >= definition.closes_at:
+        problems.append(Problem("closes_at", "the survey must close after it opens (opens_at)"))
     return problems
 
 
@@ -91,20 +97,20 @@ def _repeated(entries: list[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
             first[value] = path
 
 
-def _duplicate_ids(survey: SurveyDefinition) -> Iterator[Problem]:
-    pages = [(page.id, f"pages[{p}].id") for p, page in enumerate(survey.pages)]
+def _duplicate_ids(definition: SurveyDefinition) -> Iterator[Problem]:
+    pages = [(page.id, f"pages[{p}].id") for p, page in enumerate(definition.pages)]
     for page_id, path, first in _repeated(pages):
         yield Problem(path, f"page id {page_id!r} is already used at {first}")
     questions = [(question.id, f"pages[{p}].questions[{q}].id")
-                 for p, page in enumerate(survey.pages)
+                 for p, page in enumerate(definition.pages)
                  for q, question in enumerate(page.questions)]
     for question_id, path, first in _repeated(questions):
         yield Problem(path, f"question id {question_id!r} is already used at {first}; "
                       "question ids must be unique in the whole survey")
-    findings = [(finding.id, f"findings[{i}].id") for i, finding in enumerate(survey.findings)]
+    findings = [(finding.id, f"findings[{i}].id") for i, finding in enumerate(definition.findings)]
     for finding_id, path, first in _repeated(findings):
         yield Problem(path, f"finding id {finding_id!r} is already used at {first}")
-    languages = [(language, f"languages[{i}]") for i, language in enumerate(survey.languages)]
+    languages = [(language, f"languages[{i}]") for i, language in enumerate(definition.languages)]
     for language, path, first in _repeated(languages):
         yield Problem(path, f"language {language!r} is already listed at {first}")
 
@@ -116,7 +122,7 @@ def _option_lists(question) -> Iterator[tuple[str, list]]:
             yield key, options
 
 
-def _question_problems(survey, page_index, question, path) -> Iterator[Problem]:
+def _question_problems(definition, page_index, question, path) -> Iterator[Problem]:
     for key, options in _option_lists(question):
         entries = [(o.id, f"{path}.{key}[{i}].id") for i, o in enumerate(options)]
         for option_id, where, first in _repeated(entries):
@@ -138,44 +144,49 @@ def _question_problems(survey, page_index, question, path) -> Iterator[Problem]:
         if question.max_choices > len(question.choice_ids()):
             yield Problem(f"{path}.max_choices", "max_choices is more than there are options")
     if isinstance(question, Matrix):
-        yield from _matrix_problems(survey, page_index, question, path)
+        yield from _matrix_problems(definition, page_index, question, path)
     if question.show_if is not None:
-        yield from _condition_problems(survey, page_index, question.show_if, f"{path}.show_if")
+        yield from _condition_problems(definition, page_index, question.show_if, f"{path}.show_if")
 
 
-def _matrix_problems(survey, page_index, question, path) -> Iterator[Problem]:
+def _matrix_problems(definition, page_index, question, path) -> Iterator[Problem]:
     if (question.rows is None) == (question.rows_from is None):
         yield Problem(path, "a matrix needs exactly one of `rows` (a list of options) "
                       "or `rows_from` (an earlier multi_choice question)")
         return
     if question.rows_from is None:
         return
-    source = survey.question(question.rows_from)
+    source = definition.question(question.rows_from)
     where = f"{path}.rows_from"
     if source is None:
         yield Problem(where, f"unknown question {question.rows_from!r}")
     elif source.type != "multi_choice":
         yield Problem(where, f"{question.rows_from!r} is a {source.type} question; "
                       "rows can only come from a multi_choice question")
-    elif survey.page_of(source.id) >= page_index:
+    elif definition.page_of(source.id) >= page_index:
         yield Problem(where, f"{question.rows_from!r} must be on an earlier page")
 
 
-def _condition_problems(survey, page_index, condition, path) -> Iterator[Problem]:
+def _condition_problems(definition, page_index, condition, path) -> Iterator[Problem]:
+    if isinstance(condition, Not):
+        yield from _condition_problems(definition, page_index, condition.not_, f"{path}.not")
+        return
     if isinstance(condition, All | Any_):
         parts = condition.all if isinstance(condition, All) else condition.any
         key = "all" if isinstance(condition, All) else "any"
         for index, part in enumerate(parts):
-            yield from _condition_problems(survey, page_index, part, f"{path}.{key}[{index}]")
+            yield from _condition_problems(definition, page_index, part, f"{path}.{key}[{index}]")
         return
-    target = survey.question(condition.question)
+    target = definition.question(condition.question)
     if target is None:
         yield Problem(f"{path}.question", f"unknown question {condition.question!r}")
         return
-    if survey.page_of(target.id) >= page_index:
+    if definition.page_of(target.id) >= page_index:
         yield Problem(f"{path}.question",
                       f"{target.id!r} is not on an earlier page; a condition can only look "
                       "at answers given on earlier pages")
+        return
+    if isinstance(condition, Answered):
         return
     if isinstance(condition, Contains):
         if target.type != "multi_choice":
@@ -210,23 +221,23 @@ def _not_an_option(value, target) -> str:
             f"allowed: {', '.join(target.choice_ids())}")
 
 
-def _quasi_identifier_problems(survey) -> Iterator[Problem]:
-    for index, question_id in enumerate(survey.quasi_identifiers):
-        question = survey.question(question_id)
+def _quasi_identifier_problems(definition) -> Iterator[Problem]:
+    for index, question_id in enumerate(definition.quasi_identifiers):
+        question = definition.question(question_id)
         if question is None:
             yield Problem(f"quasi_identifiers[{index}]", f"unknown question {question_id!r}")
         elif question.type != "single_choice":
             yield Problem(f"quasi_identifiers[{index}]",
                           f"{question_id!r} is {question.type}; a quasi-identifier must be a "
                           "single_choice question so that it can be generalized")
-    for question_id in _duplicates(list(survey.quasi_identifiers)):
+    for question_id in _duplicates(list(definition.quasi_identifiers)):
         yield Problem("quasi_identifiers", f"{question_id!r} is listed more than once")
 
 
-def _finding_problems(survey) -> Iterator[Problem]:
-    for index, finding in enumerate(survey.findings):
+def _finding_problems(definition) -> Iterator[Problem]:
+    for index, finding in enumerate(definition.findings):
         path = f"findings[{index}]"
-        question = survey.question(finding.question)
+        question = definition.question(finding.question)
         allowed = FINDING_QUESTION_TYPES[finding.kind]
         if question is None:
             yield Problem(f"{path}.question", f"unknown question {finding.question!r}")
@@ -237,7 +248,7 @@ def _finding_problems(survey) -> Iterator[Problem]:
         if finding.kind == "crosstab" and finding.by is None:
             yield Problem(path, "a crosstab finding needs `by` (the question to break down by)")
         if finding.by is not None:
-            by = survey.question(finding.by)
+            by = definition.question(finding.by)
             if finding.kind not in ("crosstab", "distribution"):
                 yield Problem(f"{path}.by", f"a {finding.kind} finding takes no `by`")
             elif by is None:

@@ -23,7 +23,7 @@ class CommentForm(FlaskForm):
         _l("Your comment"),
         validators=[DataRequired(_l("Please write something.")), Length(max=MAX_LENGTH,
                                                                           message=TOO_LONG)],
-        description=_l("Markdown works: *emphasis*, **bold**, lists, > quotes, `code`, "
+        description=_l("You can use Markdown: *emphasis*, **bold**, lists, > quotes, `code`, "
                        "[links](https://example.org). No images."),
         render_kw={"maxlength": MAX_LENGTH, "rows": 5})
     parent_id = HiddenField()

@@ -2,6 +2,7 @@
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,9 +54,9 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture
-def live_url(app):
-    """The `app` served over HTTP on a free local port, in a background thread."""
+@contextmanager
+def served(app):
+    """`app` served over HTTP on a free local port, in a background thread: its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -65,6 +66,13 @@ def live_url(app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(app):
+    """The `app` served over HTTP on a free local port, in a background thread."""
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -122,7 +122,7 @@ def type_into(page: Page, question_id: str, text: str) -> None:
 
 def press(page: Page, action: str) -> None:
     """Press the form's "Next"/"Submit", "Back" or "Save" button."""
-    page.locator(f"button[name=action][value={action}]").click()
+    page.locator(f"main button[name=action][value={action}]").click()
 
 
 def expect_page(page: Page, page_id: str) -> None:

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.reports.releasing import add_answer_sets, balanced, publish
+from tests.helpers.releasing import add_answer_sets, balanced, publish
 
 pytestmark = pytest.mark.browser
 

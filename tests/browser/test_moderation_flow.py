@@ -6,13 +6,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
 from survey.discussion.comments import post_comment
 from survey.models import Role
-from survey.surveys import get_survey
-from tests.conftest import PASSWORD
-from tests.discussion_support import (
+from survey.surveys import find_survey
+from tests.helpers.accounts import PASSWORD
+from tests.helpers.discussion import (
     FINDING,
     PAGE,
     SLUG,
@@ -32,7 +33,7 @@ def discussion(app, monkeypatch):
     publish_demo_release()
     moderator = make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
     member = make_member("paula@example.org", name="Paula")
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     answer_me = post_comment(moderator, survey, FINDING, 1, "What do you make of this?")
     flag_me = post_comment(moderator, survey, FINDING, 1, "A comment Paula finds off topic")
     return moderator, member, answer_me, flag_me
@@ -91,7 +92,7 @@ def test_member_discusses_and_moderator_approves_hides_and_bans(live_url, open_t
     hide = mod.locator("li.queue-item", has_text="crosses the line").locator(
         "form[action$='/hide']")
     hide.get_by_role("button", name="Hide").click()  # without a reason: refused
-    expect(mod.get_by_role("status")).to_have_text(
+    expect(mod.get_by_role("alert")).to_contain_text(  # an error, told as one
         "Please give a reason for hiding the comment.")
     hide = mod.locator("li.queue-item", has_text="crosses the line").locator(
         "form[action$='/hide']")
@@ -131,7 +132,7 @@ def test_member_discusses_and_moderator_approves_hides_and_bans(live_url, open_t
 
     # The public page counts it, without names.
     paula.goto(live_url + "/transparency")
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = format_date(datetime.now(UTC), "LLLL yyyy", locale="en")  # "December 2026"
     rows = table_rows(paula.content())
     assert rows[1] == [month, "4", "1", "0", "0", "0", "1", "0", "0", "1"]
     for name in ("Paula", "Moderatorin", "paula@example.org", "mod@example.org"):

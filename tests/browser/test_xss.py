@@ -14,9 +14,9 @@ import pytest
 from survey.discussion.comments import post_comment
 from survey.discussion.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from survey.models import Role
-from survey.surveys import get_survey
+from survey.surveys import find_survey
 from tests.browser.conftest import TIMEOUT_MS
-from tests.discussion_support import (
+from tests.helpers.discussion import (
     FINDING,
     PAGE,
     SLUG,
@@ -148,7 +148,7 @@ def hostile_thread(app, monkeypatch):
     cheap_passwords(monkeypatch)
     publish_demo_release()
     author = make_member("mallory@example.org", Role.MODERATOR, "Mallory")
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     comments = []
     for number, payload in enumerate(PAYLOADS):
         parent = None

@@ -3,7 +3,7 @@
 import pytest
 
 from survey.models import Role
-from tests.discussion_support import cheap_passwords, make_member, publish_demo_release
+from tests.helpers.discussion import cheap_passwords, make_member, publish_demo_release
 
 
 @pytest.fixture(autouse=True)

@@ -2,12 +2,13 @@
 
 import pytest
 
-from reports.charts import HALF_PIXEL, STYLE, axis_title, same_picture
+from reports.charts import HALF_PIXEL, STYLE, same_picture, wrap
 
 
-def bars(*figures, labels=("XING", "LinkedIn"), kind="bars"):
-    return {"kind": kind, "percent": True, "value_title": "Share of respondents",
-            "bars": [[label, figure] for label, figure in zip(labels, figures, strict=True)],
+def bars(*figures, labels=("XING", "LinkedIn"), kind="bars", shown=("40%", "60%")):
+    return {"kind": kind, "value_title": "Share of respondents",
+            "bars": [[label, text, figure]
+                     for label, text, figure in zip(labels, shown, figures, strict=True)],
             "style": STYLE}
 
 
@@ -39,16 +40,17 @@ def test_stacked_shares_are_measured_against_the_whole_row():
     lambda c: c.update(style="drawn another way"),
     lambda c: c["bars"].pop(),  # a bar withheld now
     lambda c: c["bars"][0].__setitem__(0, "Xing"),
-], ids=["title", "style", "bar-withheld", "label"])
+    lambda c: c["bars"][0].__setitem__(1, "41%"),
+], ids=["title", "style", "bar-withheld", "label", "figure-written-on-the-bar"])
 def test_other_words_or_bars_are_drawn_again(change):
     now = bars(0.4, 0.6)
     change(now)
     assert not same_picture(bars(0.4, 0.6), now)
 
 
-def test_a_long_question_is_cut_to_an_axis_title_marked_as_cut():
-    question = "What share of your business contacts on social networks live abroad?"
-    title = axis_title(question)
-    assert len(title) == 60 and title.endswith("…")
-    assert question.startswith(title[:-1])
-    assert axis_title("In which country do you live?") == "In which country do you live?"
+def test_a_long_label_is_wrapped_never_cut():
+    label = "Ja, teilweise: LinkedIn nutze ich heute mehr, XING weniger als früher"
+    lines = wrap(label, 320, 13)
+    assert len(lines) > 1 and " ".join(lines) == label
+    assert all(len(line) * 13 * 0.62 <= 320 for line in lines)
+    assert wrap("XING", 320, 13) == ["XING"]

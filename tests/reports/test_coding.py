@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from reports.coding import HEADER, coded_response, decode, layout_digest
+from reports.coding import decode
 from reports.frame import FrameStore
 from reports.releases import frame_source
 from survey.database import write_transaction
+from survey.definition.records import HEADER, coded_response, layout_digest
 from survey.extensions import db
 from survey.models import Response
-from survey.surveys import current_version, definition_of, get_survey
-from tests.reports.releasing import add_answer_sets, add_demo_responses
+from survey.surveys import definition_of, find_survey, newest_version
+from tests.helpers.releasing import add_answer_sets, add_demo_responses
 
 ARTICLE = "xing-linkedin"
 
@@ -46,8 +47,8 @@ def forget_coded_answers(every: int) -> None:
 
 def test_demo_responses_read_from_frame_records_equal_their_documents(article_survey, tmp_path):
     add_demo_responses(ARTICLE, 600, seed=5)
-    survey = get_survey(ARTICLE)
-    assert frame_source(survey).coded_versions == (current_version(survey).id,)
+    survey = find_survey(ARTICLE)
+    assert frame_source(survey).coded_versions == (newest_version(survey).id,)
     coded, documents = frames(survey, tmp_path)
     assert len(coded) == 600
     pd.testing.assert_frame_equal(coded, documents)
@@ -56,7 +57,7 @@ def test_demo_responses_read_from_frame_records_equal_their_documents(article_su
 def test_a_chunk_of_coded_and_uncoded_responses_keeps_id_order(article_survey, tmp_path):
     add_demo_responses(ARTICLE, 300, seed=6)
     forget_coded_answers(every=3)
-    coded, documents = frames(get_survey(ARTICLE), tmp_path)
+    coded, documents = frames(find_survey(ARTICLE), tmp_path)
     assert coded["response_id"].is_monotonic_increasing
     pd.testing.assert_frame_equal(coded, documents)
 
@@ -73,7 +74,7 @@ ODD_ANSWERS = [
 def test_odd_answers_read_from_frame_records_equal_their_documents(make_survey, tmp_path):
     make_survey()
     add_answer_sets("test-survey", ODD_ANSWERS)
-    coded, documents = frames(get_survey("test-survey"), tmp_path)
+    coded, documents = frames(find_survey("test-survey"), tmp_path)
     assert len(coded) == len(ODD_ANSWERS)
     pd.testing.assert_frame_equal(coded, documents)
 
@@ -108,12 +109,12 @@ def test_records_that_are_not_whole_are_refused(make_survey):
 
 def test_a_version_with_other_columns_is_read_from_its_documents(make_survey):
     make_survey()
-    first = current_version(get_survey("test-survey"))
+    first = newest_version(find_survey("test-survey"))
     document_pages = definition_of(first).model_dump(mode="json", by_alias=True)["pages"]
     document_pages[0]["questions"][2]["options"].append({"id": "mastodon", "label": "Mastodon"})
     make_survey(pages=document_pages)
-    survey = get_survey("test-survey")
-    newest = current_version(survey)
+    survey = find_survey("test-survey")
+    newest = newest_version(survey)
     assert layout_digest(definition_of(first)) != layout_digest(definition_of(newest))
     assert frame_source(survey).coded_versions == (newest.id,)
 
@@ -121,6 +122,6 @@ def test_a_version_with_other_columns_is_read_from_its_documents(make_survey):
 def test_a_relabelled_version_still_reads_frame_records(make_survey):
     make_survey()
     make_survey(title={"de": "Neuer Titel", "en": "New title"})
-    survey = get_survey("test-survey")
+    survey = find_survey("test-survey")
     assert len(survey.versions) == 2
     assert frame_source(survey).coded_versions == tuple(v.id for v in survey.versions)

@@ -12,7 +12,7 @@ from survey.definition import load_definition_file
 from survey.definition.answers import check_answers, is_shown, other_key
 from survey.extensions import db
 from survey.models import Response
-from tests.conftest import ARTICLE_SURVEY
+from tests.helpers.factories import ARTICLE_SURVEY
 
 SLUG = "xing-linkedin"
 

@@ -19,9 +19,8 @@ from survey.database import write_transaction
 from survey.definition import parse_definition
 from survey.extensions import db
 from survey.models import Response, User
-from survey.surveys import get_survey, store_definition
-from tests.factories import survey_document
-from tests.reports.exports import (
+from survey.surveys import find_survey, store_definition
+from tests.helpers.exports import (
     ANSWERS,
     DOCUMENT,
     FORMATS,
@@ -34,6 +33,7 @@ from tests.reports.exports import (
     sorted_rows,
     store_responses,
 )
+from tests.helpers.factories import survey_document
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -189,7 +189,7 @@ def test_columns_of_every_version_are_exported_with_the_versions_that_asked_them
     store_definition(parse_definition(survey_document(**{**DOCUMENT, "pages": pages})),
                      source_name="v2.yaml")
     db.session.expire_all()
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     store_responses(survey, [{**ANSWERS, "primary": "mastodon", "future": None}] * 5)
     result, frame = exported(survey, folder, k=5)
     by_name = {c["name"]: c for c in codebook_of(result)["columns"]}

@@ -22,7 +22,7 @@ from reports.export.scrubbing import scrub_text
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Response
-from tests.reports.exports import (
+from tests.helpers.exports import (
     QUASI_IDENTIFIERS,
     make_export_survey,
     output_text,

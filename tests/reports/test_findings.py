@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.columns import frame_columns, part_column
 from reports.findings import (
     METHOD_CODES,
     FindingError,
@@ -23,9 +22,10 @@ from reports.findings import (
     wilson_interval,
 )
 from survey.definition import load_definition_file, parse_definition
+from survey.definition.columns import frame_columns, part_column
 from survey.definition.model import Finding
-from tests.factories import survey_document
-from tests.reports.frames import random_frame
+from tests.helpers.factories import survey_document
+from tests.helpers.frames import random_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLE_SURVEY = ROOT / "survey" / "definitions" / "xing-linkedin.yaml"

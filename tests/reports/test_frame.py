@@ -15,16 +15,16 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy import update as update_rows
 
 import reports.frame
-from reports.coding import coded_response
-from reports.columns import META_COLUMNS, finding_columns
 from reports.releases import current_frame, frame_source, frame_store
 from survey.database import write_transaction
+from survey.definition.columns import META_COLUMNS, finding_columns
+from survey.definition.records import coded_response
 from survey.extensions import db
 from survey.mixing import mix
 from survey.models import Response, new_response_id
 from survey.responses import submission_key
-from survey.surveys import current_version, definition_of, get_survey
-from tests.factories import BASE, COMPLETE_ANSWERS
+from survey.surveys import definition_of, find_survey, newest_version
+from tests.helpers.factories import BASE, COMPLETE_ANSWERS
 
 SLUG = "test-survey"
 
@@ -45,7 +45,7 @@ SILENT = {"consent": True, "agree": "partly"}  # networks unanswered
 @pytest.fixture
 def survey(make_survey):
     make_survey(pages=OPTIONAL_NETWORKS)
-    return get_survey(SLUG)
+    return find_survey(SLUG)
 
 
 def submit(client, answers: dict, language: str = "en") -> int:
@@ -59,7 +59,7 @@ def submit(client, answers: dict, language: str = "en") -> int:
 
 def response_id(submission_id: str) -> int:
     db.session.rollback()
-    key = submission_key(get_survey(SLUG), submission_id)
+    key = submission_key(find_survey(SLUG), submission_id)
     return db.session.scalar(select(Response.id).where(Response.submission_key == key))
 
 
@@ -70,7 +70,7 @@ def stored_ids() -> list[int]:
 
 def store_on(day: date, answers: dict) -> int:
     """A response submitted on `day` (as demo data or a late day may bring); its id."""
-    version = current_version(get_survey(SLUG))
+    version = newest_version(find_survey(SLUG))
     record = coded_response(definition_of(version), answers, version_id=version.id, day=day,
                             is_demo=False)
     identifier = new_response_id()
@@ -342,7 +342,7 @@ def test_new_survey_version_rebuilds_the_frame(client, survey, make_survey):
     pages[0]["questions"][2]["options"].append({"id": "facebook", "label": "Facebook"})
     make_survey(pages=pages)
     submit(client, {**AUSTRIAN, "primary": "facebook"})
-    survey = get_survey(SLUG)
+    survey = find_survey(SLUG)
     assert update(survey) == 2  # every response again, under the new definition's columns
     state = frame_store(survey).state()
     assert state["definition_hash"] == frame_source(survey).definition_hash

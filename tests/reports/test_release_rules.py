@@ -8,14 +8,8 @@ from reports.models import Release
 from reports.releases import ReleaseError
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import get_survey
-from tests.reports.releasing import (
-    add_answer_sets,
-    answer_set,
-    balanced,
-    memoize_charts,
-    publish,
-)
+from survey.surveys import find_survey
+from tests.helpers.releasing import add_answer_sets, answer_set, balanced, memoize_charts, publish
 
 SLUG = "test-survey"
 
@@ -65,7 +59,7 @@ def test_the_button_explains_the_refusal(client, published_once, make_user, logi
 
 def test_charts_that_did_not_change_are_taken_from_the_last_release(published_once,
                                                                      monkeypatch):
-    first = releases.latest_release(get_survey(SLUG))
+    first = releases.latest_release(find_survey(SLUG))
     rendered = []
     render = releases.render_chart  # count the renderings; each still really renders
 
@@ -78,7 +72,7 @@ def test_charts_that_did_not_change_are_taken_from_the_last_release(published_on
 
 
 def test_charts_that_moved_are_drawn_again(published_once, monkeypatch):
-    first = releases.latest_release(get_survey(SLUG))
+    first = releases.latest_release(find_survey(SLUG))
     rendered = []
     render = releases.render_chart
     monkeypatch.setattr(releases, "render_chart",

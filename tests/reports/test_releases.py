@@ -15,8 +15,9 @@ from reports.models import ImmutableError, Release
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import current_version, definition_of, get_survey
-from tests.reports.releasing import (
+from survey.surveys import definition_of, find_survey, newest_version
+from tests.helpers.database import assert_database_refuses
+from tests.helpers.releasing import (
     add_answer_sets,
     add_demo_responses,
     answer_set,
@@ -26,7 +27,6 @@ from tests.reports.releasing import (
     page_table,
     publish,
 )
-from tests.support import assert_database_refuses
 
 ARTICLE = "xing-linkedin"
 SMALL = "test-survey"
@@ -92,7 +92,7 @@ def article_release(app, article_survey, monkeypatch):
 
 def test_release_publishes_every_finding_kind_with_n_method_and_table(article_release):
     release = article_release
-    definition = definition_of(current_version(get_survey(ARTICLE)))
+    definition = definition_of(newest_version(find_survey(ARTICLE)))
     assert [f["finding_id"] for f in release.findings] == [f.id for f in definition.findings]
     assert {f["kind"] for f in release.findings} == KINDS
     for finding in release.findings:
@@ -102,7 +102,8 @@ def test_release_publishes_every_finding_kind_with_n_method_and_table(article_re
         assert finding["method"] and finding["method_code"].split("/")[0] in TABLE_TYPES[
             finding["kind"]]
         assert finding["table"]["type"] in TABLE_TYPES[finding["kind"]]
-        assert set(release.charts[finding["finding_id"]]) == {"de", "en", "_drawn"}
+        assert set(release.charts[finding["finding_id"]]) == {"de", "en", "de/narrow",
+                                                               "en/narrow", "_drawn"}
     assert release.number == 1
     assert release.responses == release.demo_responses == 1500
     assert release.versions == [1]
@@ -207,7 +208,7 @@ def assert_page_matches(table, finding, definition, k) -> None:
 
 def assert_api_matches_page(client, slug: str, document: dict, query: str = "") -> int:
     """Each published finding's page shows the API's figures; returns the withheld cells."""
-    definition = definition_of(current_version(get_survey(slug)))
+    definition = definition_of(newest_version(find_survey(slug)))
     withheld_cells = 0
     for finding in document["findings"]:
         if not finding["published"]:
@@ -235,23 +236,38 @@ def test_csv_matches_the_page(client, article_release):
         response = client.get(f"/findings/{ARTICLE}/{finding_id}.csv?lang=en")
         assert response.status_code == 200 and response.mimetype == "text/csv"
         assert f"{finding_id}-release-1.csv" in response.headers["Content-Disposition"]
-        header, *rows = list(csv.reader(io.StringIO(response.text)))
+        assert response.text.startswith("\ufeff")  # spreadsheets then read it as UTF-8
+        header, *rows = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
         assert header == table.header
         assert len(rows) == len(table.rows)
         for csv_row, page_row in zip(rows, table.rows, strict=True):
             assert csv_row[0] == page_row[0]
             for value, text in zip(csv_row[1:], page_row[1:], strict=True):
                 try:
-                    number = float(value)
+                    number = float(value.removesuffix("%"))
                 except ValueError:
                     assert value == text  # withheld, or a figure shown as text
                     continue
+                assert len(value.removesuffix("%").partition(".")[2]) <= 2, value  # not raw
                 if text.endswith("%"):
-                    _same_share(text, number)
+                    assert value.endswith("%")
+                    _same_share(text, number / 100)
                 elif "(" in text:  # a cross-tab cell: count (share)
                     assert english_number(text.split(" (")[0]) == number
                 else:
                     _same_figure(text, number)
+
+
+def test_german_csv_is_what_german_spreadsheets_read(client, article_release):
+    finding = next(f for f in article_release.findings if f["published"]
+                   and f["table"]["type"] == "distribution")
+    text = client.get(f"/findings/{ARTICLE}/{finding['finding_id']}.csv?lang=de").text
+    assert text.startswith("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    assert header == ["Antwort", "Befragte", "Anteil"]
+    shares = [row[2] for row in rows if row[2].endswith("%")]
+    assert shares and all("." not in share for share in shares), shares  # a decimal comma
+    assert any("," in share for share in shares), shares
 
 
 # -- languages -----------------------------------------------------------------------------
@@ -293,7 +309,7 @@ def test_chart_is_svg_labelled_in_the_requested_language(client, article_release
 
 
 def test_findings_index_and_home_page_list_the_findings(client, article_release):
-    definition = definition_of(current_version(get_survey(ARTICLE)))
+    definition = definition_of(newest_version(find_survey(ARTICLE)))
     index = page(client, "/findings/?lang=en")
     assert localize(definition.title, "en") in index
     for finding, declared in zip(article_release.findings, definition.findings, strict=True):
@@ -397,7 +413,7 @@ def test_api_withholds_exactly_the_suppressed_cells(client, suppression_survey):
 
 def test_csv_and_chart_withhold_the_same_cells(client, suppression_survey):
     response = client.get(f"/findings/{SMALL}/agree-by-country.csv?lang=en")
-    rows = list(csv.reader(io.StringIO(response.text)))
+    rows = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
     assert rows[1][:3] == ["Germany", "withheld", "withheld"]
     assert rows[2][:3] == ["Austria", "fewer than 5", "withheld"]
     assert rows[2][3:] == ["12", "9", "32"]

@@ -10,7 +10,7 @@ import reports.releases
 from reports.charts import render_chart
 from reports.demo import generate, insert_demo_responses
 from reports.releases import publish_release
-from survey.surveys import current_version, definition_of, get_survey
+from survey.surveys import definition_of, find_survey, newest_version
 
 _charts: dict[tuple[str, str, str], str] = {}
 
@@ -34,7 +34,7 @@ def memoize_charts(monkeypatch) -> None:
 
 def add_demo_responses(slug: str, count: int, seed: int = 1) -> None:
     """`count` synthetic responses from `reports.demo`, as `flask demo-data` adds them."""
-    version = current_version(get_survey(slug))
+    version = newest_version(find_survey(slug))
     definition = definition_of(version)
     rng = np.random.default_rng(seed)
     for batch in generate(definition, count, seed):
@@ -43,7 +43,7 @@ def add_demo_responses(slug: str, count: int, seed: int = 1) -> None:
 
 def add_answer_sets(slug: str, answer_sets: list[dict]) -> None:
     """Store hand-made answer sets as (demo) responses."""
-    version = current_version(get_survey(slug))
+    version = newest_version(find_survey(slug))
     insert_demo_responses(version, answer_sets, np.random.default_rng(0))
 
 
@@ -61,7 +61,7 @@ def balanced(count: int) -> list[dict]:
 
 def publish(slug: str):
     """Publish a release of the survey; returns it."""
-    return publish_release(get_survey(slug))
+    return publish_release(find_survey(slug))
 
 
 @dataclass

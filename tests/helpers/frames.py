@@ -1,4 +1,4 @@
-"""Random frames in the format of `reports.columns`, for tests and timing checks.
+"""Random frames in the format of `survey.definition.columns`, for tests and timing checks.
 
 The column types follow `reports.frame`: categoricals over the option ids, nullable
 booleans for multi_choice options, nullable small integers for ranking places."""
@@ -6,7 +6,7 @@ booleans for multi_choice options, nullable small integers for ranking places.""
 import numpy as np
 import pandas as pd
 
-from reports.columns import frame_columns
+from survey.definition.columns import frame_columns
 
 
 def random_frame(definition, rows: int, seed: int = 0, missing: float = 0.2) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Helpers of the discussion, moderation and rate-limit tests: a published finding to comment on,
 members with cheap passwords, browsers logged in as them, and reading threads from a page."""
 
+import html
 import re
 from html.parser import HTMLParser
 from unittest import mock
@@ -17,10 +18,11 @@ from survey.database import write_transaction
 from survey.definition import load_definition_file
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import current_version, definition_of, get_survey, store_definition
+from survey.surveys import definition_of, find_survey, newest_version, store_definition
 from survey.users import create_user
-from tests.conftest import ARTICLE_SURVEY, PASSWORD
-from tests.support import input_values, isolated_client
+from tests.helpers.accounts import PASSWORD, log_in
+from tests.helpers.clients import isolated_client
+from tests.helpers.factories import ARTICLE_SURVEY
 
 SLUG = "xing-linkedin"
 FINDING = "linkedin-responsible"  # a finding the article's survey publishes from demo data
@@ -57,15 +59,16 @@ def publish_demo_release(slug: str = SLUG) -> Release:
     stubbed: they take seconds and play no part in the discussion); later calls store a
     release with the same findings directly, which is all the finding page reads.
     """
-    if get_survey(slug) is None:
+    if find_survey(slug) is None:
         load_article_survey()
-    survey = get_survey(slug)
+    survey = find_survey(slug)
     if "findings" not in _published:
-        version = current_version(survey)
+        version = newest_version(survey)
         rng = np.random.default_rng(7)
         for batch in generate(definition_of(version), DEMO_RESPONSES, 7):
             insert_demo_responses(version, batch, rng)
-        with mock.patch.object(releases, "render_chart", return_value=TINY_SVG):
+        with mock.patch.object(releases, "render_chart",
+                               return_value={"wide": TINY_SVG, "narrow": TINY_SVG}):
             release = publish_release(survey)
         assert release.finding(FINDING)["published"], "the finding must be published"
         _published.update({name: getattr(release, name) for name in RELEASE_COLUMNS})
@@ -75,7 +78,7 @@ def publish_demo_release(slug: str = SLUG) -> Release:
 
 def another_release(slug: str = SLUG) -> Release:
     """The next release of the survey, with the findings of the first."""
-    survey = get_survey(slug)
+    survey = find_survey(slug)
     number = max((r.number for r in releases.releases_of(survey)), default=0) + 1
     with write_transaction():
         release = Release(survey_id=survey.id, number=number,
@@ -89,15 +92,6 @@ def make_member(email: str, role: Role = Role.MEMBER, name: str | None = None):
     return create_user(email, PASSWORD, role, display_name=name or email.split("@")[0])
 
 
-def log_in(client, user) -> None:
-    """Log `user` in through the login form (with its CSRF token where the app checks it)."""
-    token = input_values(client.get("/login").get_data(as_text=True)).get("csrf_token")
-    data = {"email": user.email, "password": PASSWORD}
-    if token:
-        data["csrf_token"] = token
-    response = client.post("/login", data=data)
-    assert response.status_code == 302, response.text
-    flashed(client)  # "You are logged in." is not what the tests look for
 
 
 def browser_of(app, user=None):
@@ -105,6 +99,7 @@ def browser_of(app, user=None):
     client = isolated_client(app)
     if user is not None:
         log_in(client, user)
+        flashed(client)  # "You are logged in." is not what the tests look for
     return client
 
 
@@ -121,6 +116,22 @@ def page_text(client, query: str = "") -> str:
     response = client.get(PAGE + query)
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
+
+
+def refusal(response, typed: str) -> str:
+    """The message a refused comment form shows next to its field. Asserts that the finding
+    page came back (422) with an error summary and the text exactly as typed in the field,
+    marked invalid."""
+    assert response.status_code == 422, response.status_code
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary" role="alert"' in page
+    field = re.search(r'<textarea[^>]*aria-invalid="true"[^>]*>(.*?)</textarea>', page, re.S)
+    assert field, "no field marked invalid"
+    kept = html.unescape(field.group(1)).removeprefix("\r\n").removeprefix("\n")
+    assert kept == typed, (kept, typed)
+    message = re.search(r'<p class="error" id="[\w-]+-error">([^<]*)</p>', page)
+    assert message, "no message next to the field"
+    return html.unescape(message.group(1))
 
 
 def flashed(client) -> list[str]:

@@ -5,7 +5,7 @@ import re
 
 from survey.definition.answers import matrix_rows, other_key
 from survey.definition.model import OTHER
-from survey.forms import OTHER_FIELD, RANK_FIELD, ROW_FIELD
+from survey.fieldnames import other_field, rank_field, row_field
 
 SHOWN_QUESTION = re.compile(r'id="question-([a-z][a-z0-9_]*)"')
 CURRENT_PAGE = re.compile(r'name="page" type="hidden" value="([^"]+)"')
@@ -47,9 +47,9 @@ def form_data(definition, answers: dict, question_ids) -> dict:
         if value is None:
             continue
         if question.type == "matrix":
-            data.update({question_id + ROW_FIELD + row: col for row, col in value.items()})
+            data.update({row_field(question_id, row): col for row, col in value.items()})
         elif question.type == "ranking":
-            data.update({question_id + RANK_FIELD + item: str(place)
+            data.update({rank_field(question_id, item): str(place)
                          for place, item in enumerate(value, start=1)})
         elif question.type == "consent":
             data[question_id] = "y"
@@ -58,7 +58,7 @@ def form_data(definition, answers: dict, question_ids) -> dict:
         else:
             data[question_id] = value
         if other_key(question_id) in answers:
-            data[question_id + OTHER_FIELD] = answers[other_key(question_id)]
+            data[other_field(question_id)] = answers[other_key(question_id)]
     return data
 
 

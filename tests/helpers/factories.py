@@ -1,6 +1,11 @@
-"""Small survey documents for tests: one of every question type, easy to vary."""
+"""Small survey documents for tests: one of every question type, easy to vary; and the
+article's survey as shipped."""
 
 import copy
+from pathlib import Path
+
+ARTICLE_SURVEY = (Path(__file__).resolve().parents[2] / "survey" / "definitions"
+                  / "xing-linkedin.yaml")
 
 BASE = {
     "slug": "test-survey",

@@ -16,8 +16,8 @@ import pyreadstat
 from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Response
-from survey.surveys import current_version, get_survey
-from tests.factories import BASE
+from survey.surveys import find_survey, newest_version
+from tests.helpers.factories import BASE
 
 SLUG = "test-survey"
 FORMATS = ("csv", "jsonl", "parquet", "xlsx", "sav")
@@ -50,12 +50,12 @@ ANSWERS = {
 def make_export_survey(make_survey):
     """Store the export test survey; returns its Survey row."""
     make_survey(**DOCUMENT)
-    return get_survey(SLUG)
+    return find_survey(SLUG)
 
 
 def store_responses(survey, answer_sets, *, demo=False, day: date | None = None) -> None:
     """Store answer sets as responses of the survey's current version."""
-    version = current_version(survey)
+    version = newest_version(survey)
     day = day or date(2024, 3, 17)
     with write_transaction():
         db.session.add_all(

@@ -1,0 +1,1 @@
+"""What the tests share: clients, accounts, the URL map, factories, seeded data."""
