@@ -1,4 +1,6 @@
 # Resonanz: `make run` serves on http://127.0.0.1:5000, `make test` runs the whole suite.
+# `make run` is the production server: gunicorn with request-buffering workers
+# (survey/serving.py: 2 workers x 4 threads; RESONANZ_WORKERS, RESONANZ_THREADS).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv

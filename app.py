@@ -1,5 +1,6 @@
 """Application factory: configuration, extensions, blueprints and CLI."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -7,7 +8,10 @@ from flask import Flask
 
 def create_app(config=None):
     """Build the Resonanz app; `config` (a mapping) overrides everything else."""
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder (config.py, the SQLite database, frames, exports) may live outside
+    # the code, e.g. /var/lib/resonanz: RESONANZ_INSTANCE_PATH.
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get("RESONANZ_INSTANCE_PATH") or None)
     from survey.config import Defaults, check_production_config
 
     app.config.from_object(Defaults)
@@ -27,24 +31,33 @@ def create_app(config=None):
     from reports import views as findings
     from survey import (
         access_log,
+        account,
         accounts,
         admin,
         api,
         authoring_views,
+        backups,
         cli,
         database,
         errors,
         guards,
+        health,
         i18n,
+        mail,
         main,
         mixer,
+        outages,
+        ratelimits,
         security,
+        sessions,
         taking,
     )
     from survey.discussion import moderation_views
     from survey.discussion import views as discussion
     from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    database.configure_engine(app)
+    ratelimits.configure_storage(app)
     db.init_app(app)
     database.init_app(app)
     access_log.init_app(app)
@@ -55,23 +68,28 @@ def create_app(config=None):
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    mail.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    outages.init_app(app)
     guards.init_app(app)
     security.init_app(app)
-    accounts.init_app(app)
+    sessions.init_app(app)
     discussion.init_app(app)
     findings.init_app(app)
     exports_web.init_app(app)
+    authoring_views.init_app(app)
 
     # The site's map: every blueprint, here and nowhere else.
-    for blueprint in (main.bp, taking.bp, accounts.bp, api.bp, discussion.bp,
+    for blueprint in (health.bp, main.bp, taking.bp, accounts.bp, account.bp, api.bp,
+                      discussion.bp,
                       moderation_views.bp, findings.bp, findings.api_bp,
                       discussion_views.bp, exports_web.bp, admin.bp, authoring_views.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)
 
     for command in (cli.survey_cli, cli.user_cli, reports_cli.demo_data_command,
-                    reports_cli.release_cli, reports_cli.export_command, cli.privacy_cli):
+                    reports_cli.release_cli, reports_cli.export_command,
+                    backups.backup_command, backups.restore_command, cli.privacy_cli):
         app.cli.add_command(command)
     return app

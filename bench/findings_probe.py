@@ -24,8 +24,9 @@ from bench.probing import peak_rss_mb, read_naively
 STAGES = (
     ("frame_update", "read new responses, parse, write Arrow parts"),
     ("frame_load", "read the frame back"),
-    ("findings", "compute_finding + publish_finding (disclosure)"),
-    ("charts", "render_chart (Altair + vl-convert)"),
+    ("findings", "publish_findings: compute, round, audit"),
+    ("protection", "of which rounding and the interval audit (reports.publication)"),
+    ("charts", "render_chart (Vega-Lite through vl-convert)"),
 )
 
 
@@ -59,7 +60,10 @@ def publish(slug: str, instance: str) -> dict:
     results: dict = {}
     _timed(FrameStore, "update", "frame_update", seconds, results)
     _timed(FrameStore, "load", "frame_load", seconds, results)
-    _timed(releases, "publish_finding", "findings", seconds, results)
+    _timed(releases, "publish_findings", "findings", seconds, results)
+    from reports import publication
+    _timed(publication, "protect_result", "protection", seconds, results)
+    _timed(publication, "audited", "protection", seconds, results)
     _timed(releases, "render_chart", "charts", seconds, results)
     with app.app_context():
         survey = find_survey(slug)
@@ -73,7 +77,8 @@ def publish(slug: str, instance: str) -> dict:
             "seconds": round(wall, 3),
             "cpu_seconds": round(cpu, 3),
             "stages": {stage: round(seconds[stage], 3) for stage, _what in STAGES},
-            "other_seconds": round(wall - sum(seconds.values()), 3),
+            "other_seconds": round(wall - sum(v for stage, v in seconds.items()
+                                               if stage != "protection"), 3),
             "startup_seconds": round(startup, 3),
             "responses_read": results.get("frame_update"),
             "release": release.number,
@@ -83,8 +88,37 @@ def publish(slug: str, instance: str) -> dict:
             "charts": sum(len(by_language) for by_language in release.charts.values()),
             "peak_rss_mb_before": rss_before,
         }
-    document["peak_rss_mb"] = peak_rss_mb()
+        document["peak_rss_mb"] = peak_rss_mb()
+        document["share_difference_pp"] = share_difference(survey, release)
     return document
+
+
+def share_difference(survey, release) -> dict:
+    """The largest difference, in percentage points, between a published share (of every
+    distribution, cross-tab row and likert summary) and the unprotected one."""
+    from reports import releases
+    from reports.findings import compute_findings
+
+    source, frame = releases.current_frame(survey, findings_only=True)
+    exact = {r.finding_id: r.table for r in compute_findings(frame, source.definition)}
+    largest: dict = {}
+    for finding in release.findings:
+        if not finding["published"]:
+            continue
+        table, truth = finding["table"], exact[finding["finding_id"]]
+        pairs = []
+        if table["type"] in ("distribution", "likert_summary"):
+            pairs = list(zip(table["shares"], truth["shares"], strict=True))
+            if table["type"] == "likert_summary":
+                pairs.append((table["agree_share"], truth["agree_share"]))
+        elif table["type"] == "crosstab":
+            pairs = [pair for row, exact_row in zip(table["row_shares"], truth["row_shares"],
+                                                    strict=True)
+                     for pair in zip(row, exact_row, strict=True)]
+        gaps = [abs(a - b) * 100 for a, b in pairs if a is not None and b is not None]
+        if gaps:
+            largest[finding["finding_id"]] = round(max(gaps), 4)
+    return {"largest": max(largest.values(), default=None), "by_finding": largest}
 
 
 def _naive_frame(rows, answers: list[dict], definition):
@@ -131,7 +165,7 @@ def reference(slug: str) -> dict:
     began = time.perf_counter()
 
     from app import create_app
-    from reports.publication import publish_finding
+    from reports.publication import publish_findings
     from survey.extensions import db
     from survey.surveys import find_survey, newest_definition
 
@@ -149,8 +183,7 @@ def reference(slug: str) -> dict:
         mark = time.perf_counter()
         frame = _naive_frame(rows, answers, definition)
         stages["frame"], mark = time.perf_counter() - mark, time.perf_counter()
-        findings = [publish_finding(frame, definition, finding, **settings)
-                    for finding in definition.findings]
+        findings = publish_findings(frame, definition, responses=len(frame), **settings)
         stages["findings"] = time.perf_counter() - mark
         wall = time.perf_counter() - wall
         cpu = time.process_time() - cpu

@@ -28,13 +28,14 @@ def free_port() -> int:
 
 
 def gunicorn_command(app_spec: str, port: int, *, workers: int, threads: int) -> list[str]:
-    """The gunicorn command line shared by every server of a benchmark."""
+    """The gunicorn command line shared by every server of a benchmark: `make run`'s server
+    (survey/serving.py, request-buffering workers), with these workers and threads."""
     return [
         str(BIN / "gunicorn"),
+        "-c", "python:survey.serving",
         "--bind", f"{HOST}:{port}",
         "--workers", str(workers),
         "--threads", str(threads),
-        "--worker-class", "gthread" if threads > 1 else "sync",
         "--log-level", "warning",
         "--graceful-timeout", "10",
         app_spec,

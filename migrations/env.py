@@ -86,15 +86,42 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+    from survey.database import migration_lock
 
-        with context.begin_transaction():
-            context.run_migrations()
+    # One upgrade at a time across hosts (an advisory lock on PostgreSQL, a file lock
+    # beside an SQLite database): every host may run `flask db upgrade` as it starts.
+    with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys_off(connection)
+        with migration_lock(connection):
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
+
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _check_foreign_keys(connection)
+
+
+def _foreign_keys_off(connection):
+    """SQLite's batch mode copies a table, drops the old one and renames the copy; with
+    foreign keys on, rows elsewhere that point to the table (comments to users) stop the drop.
+    SQLite takes this pragma only outside a transaction, so it goes to the driver before any
+    statement begins one."""
+    connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+
+def _check_foreign_keys(connection):
+    """Every reference still holds after the migrations; the connection, which has its
+    foreign keys off, is not given back to the pool."""
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    connection.invalidate()
+    if problems:
+        raise RuntimeError(f"migrations left rows pointing nowhere: {problems[:5]}")
 
 
 if context.is_offline_mode():

@@ -357,69 +357,113 @@ class _System:
 def _protect(values: list[int], lines: list[_Line], k: int, protect_zeros: bool,
              cell_key) -> list[Status]:
     """The status of every cell (see the module docstring for the algorithm)."""
-    status: list[Status] = [FEWER_THAN_K if v < k and (v > 0 or protect_zeros) else SHOWN
-                            for v in values]
+    status = _primary_suppression(values, k, protect_zeros)
     primary = [c for c, s in enumerate(status) if s == FEWER_THAN_K]
     if not primary:
         return status
-    summing = [line for line in lines if line.sums]
-    lines_of: dict[int, list[_Line]] = {c: [] for c in range(len(values))}
-    for line in summing:
-        for c in line.cells:
-            lines_of[c].append(line)
+    plan = _Plan(values, lines, status)
+    _check_feasible(plan, primary, k, protect_zeros, cell_key)
+    system = _suppress_until_audited(plan, primary, k, protect_zeros)
+    _show_recovered_complements(plan, system)
+    return status
 
-    most = [s if s == FEWER_THAN_K or values[c] == 0 else SUPPRESSED
-            for c, s in enumerate(status)]
-    system = _System(values, most, lines, k, protect_zeros)
-    given_away = [c for c in primary if system.recovered(c, values[c])]
-    if given_away:
-        raise UnprotectableError([cell_key(c) for c in given_away])
 
-    def viable(c: int, line: _Line | None) -> bool:
-        for other in lines_of[c]:
-            if other is line or any(status[o] != SHOWN for o in other.cells if o != c):
+def _primary_suppression(values: list[int], k: int, protect_zeros: bool) -> list[Status]:
+    """Step 1: every cell of 1..k-1 (0..k-1 with `protect_zeros`) is "fewer_than_k"."""
+    return [FEWER_THAN_K if v < k and (v > 0 or protect_zeros) else SHOWN for v in values]
+
+
+class _Plan:
+    """The statuses being decided, with the summing lines through each cell."""
+
+    def __init__(self, values: list[int], lines: list[_Line], status: list[Status]) -> None:
+        self.values = values
+        self.lines = lines
+        self.status = status
+        self.summing = [line for line in lines if line.sums]
+        self.lines_of: dict[int, list[_Line]] = {c: [] for c in range(len(values))}
+        for line in self.summing:
+            for c in line.cells:
+                self.lines_of[c].append(line)
+
+    def viable(self, c: int, line: _Line | None) -> bool:
+        """Whether withholding cell `c` would not leave another summing line (not `line`)
+        with its total minus zeros as the only value for it."""
+        for other in self.lines_of[c]:
+            if other is line or any(self.status[o] != SHOWN for o in other.cells if o != c):
                 continue
-            if not any(values[o] > 0 for o in other.cells if o != c):
+            if not any(self.values[o] > 0 for o in other.cells if o != c):
                 return False
         return True
 
-    def candidates(among: list[_Line], line: _Line | None = None) -> set[int]:
+    def candidates(self, among: list[_Line], line: _Line | None = None) -> set[int]:
+        """Shown non-zero viable cells of the lines `among`."""
         return {c for ln in among for c in ln.cells
-                if status[c] == SHOWN and values[c] > 0 and viable(c, line)}
+                if self.status[c] == SHOWN and self.values[c] > 0 and self.viable(c, line)}
 
-    def smallest(cells: set[int]) -> int:
-        return min(cells, key=lambda c: (values[c], c))
+    def suppress_smallest(self, cells: set[int]) -> None:
+        """Suppress the smallest of `cells` (ties broken by position)."""
+        self.status[min(cells, key=lambda c: (self.values[c], c))] = SUPPRESSED
 
+    def withheld_lines(self) -> list[_Line]:
+        return [ln for ln in self.summing if any(self.status[c] != SHOWN for c in ln.cells)]
+
+
+def _check_feasible(plan: _Plan, primary: list[int], k: int, protect_zeros: bool,
+                    cell_key) -> None:
+    """Step 2: raise `UnprotectableError` if even withholding every non-zero cell leaves a
+    small cell recovered."""
+    most = [s if s == FEWER_THAN_K or plan.values[c] == 0 else SUPPRESSED
+            for c, s in enumerate(plan.status)]
+    system = _System(plan.values, most, plan.lines, k, protect_zeros)
+    given_away = [c for c in primary if system.recovered(c, plan.values[c])]
+    if given_away:
+        raise UnprotectableError([cell_key(c) for c in given_away])
+
+
+def _complement_lines(plan: _Plan) -> None:
+    """Step 3: each summing line with exactly one withheld cell gets a complement, until
+    no line changes."""
+    changed = True
+    while changed:
+        changed = False
+        for line in plan.summing:
+            if sum(plan.status[c] != SHOWN for c in line.cells) == 1:
+                found = plan.candidates([line], line)
+                if found:
+                    plan.suppress_smallest(found)
+                    changed = True
+
+
+def _suppress_until_audited(plan: _Plan, primary: list[int], k: int,
+                            protect_zeros: bool) -> _System:
+    """Steps 3 and 4: complements, then one more cell while the audit recovers a small
+    cell; returns the final audit."""
     safe: set[int] = set()
     while True:
-        changed = True
-        while changed:
-            changed = False
-            for line in summing:
-                if sum(status[c] != SHOWN for c in line.cells) == 1:
-                    found = candidates([line], line)
-                    if found:
-                        status[smallest(found)] = SUPPRESSED
-                        changed = True
-        system = _System(values, status, lines, k, protect_zeros)
+        _complement_lines(plan)
+        system = _System(plan.values, plan.status, plan.lines, k, protect_zeros)
         # suppressing more only widens ranges: a cell once safe stays safe
-        recovered = [c for c in primary if c not in safe and system.recovered(c, values[c])]
+        recovered = [c for c in primary
+                     if c not in safe and system.recovered(c, plan.values[c])]
         if not recovered:
-            break
+            return system
         safe.update(c for c in primary if c not in recovered)
-        withheld = [ln for ln in summing if any(status[c] != SHOWN for c in ln.cells)]
-        for among in ([ln for c in recovered for ln in lines_of[c]], withheld, summing):
-            found = candidates(among)
+        for among in ([ln for c in recovered for ln in plan.lines_of[c]],
+                      plan.withheld_lines(), plan.summing):
+            found = plan.candidates(among)
             if found:
-                status[smallest(found)] = SUPPRESSED
+                plan.suppress_smallest(found)
                 break
-        else:  # pragma: no cover - the feasibility check above rules this out
+        else:  # pragma: no cover - the feasibility check rules this out
             raise RuntimeError("no cell left to suppress")
 
+
+def _show_recovered_complements(plan: _Plan, system: _System) -> None:
+    """Step 5: a complement the audit still finds recovered is shown after all."""
     for c in system.unknown:
-        if status[c] == SUPPRESSED and system.recovered(c, values[c]):
-            status[c] = SHOWN
-    return status
+        if plan.status[c] == SUPPRESSED and system.recovered(c, plan.values[c]):
+            plan.status[c] = SHOWN
 
 
 def _check_k(k: int) -> None:

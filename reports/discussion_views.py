@@ -1,9 +1,10 @@
 """Posting a comment under a finding: the discussion's one action that needs the survey's
 releases (a comment belongs to the release it was written under)."""
 
-from flask import Blueprint, abort, flash, redirect
+from flask import Blueprint, abort, flash, make_response, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
 
 from reports.releases import release_by_number
 from reports.views import render_finding_page
@@ -19,7 +20,7 @@ bp = Blueprint("finding_discussion", __name__)
 
 @bp.post("/discussion/<slug>/<finding_id>")
 @login_required
-@limiter.limit(comment_limit, key_func=member_key)
+@limiter.limit(comment_limit, key_func=member_key, on_breach=lambda _limit: _limited())
 def post(slug, finding_id):
     """Post a comment or a reply under a finding."""
     survey = survey_or_404(slug)
@@ -52,3 +53,18 @@ def _refused(form, slug, finding_id, release):
     if not form.body.errors:
         form.body.errors = [_("Please write something.")]
     return render_finding_page(slug, finding_id, refused=form, release_number=release), 422
+
+
+def _limited():
+    """A comment over the member's limit: the finding page again (429) with the text as
+    typed, so that nothing written is lost; the limiter adds Retry-After."""
+    form = CommentForm()
+    release = plain_int(form.release.data)
+    form.body.errors = [_("You have written many comments in a short time. Please wait a few "
+                          "minutes, then send it again: your text is kept here.")]
+    try:
+        page = render_finding_page(request.view_args["slug"], request.view_args["finding_id"],
+                                   refused=form, release_number=release)
+    except HTTPException:
+        return None  # no such survey, finding or release: the plain 429 page
+    return make_response(page, 429)

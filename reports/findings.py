@@ -106,6 +106,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
 from survey.definition.columns import part_column
 from survey.definition.model import DONT_KNOW, Finding, SurveyDefinition
@@ -394,65 +395,13 @@ def wilson_interval(successes: int, n: int, z: float = _Z) -> tuple[float, float
     return low, high
 
 
-_EXACT_T_DF = 300
-
-
 def t_quantile(p: float, df: int) -> float:
-    """The p-quantile of Student's t distribution with `df` (whole) degrees of freedom.
-
-    Exact up to floating point for df <= 300: the closed form of the t distribution for
-    whole df (Abramowitz & Stegun 26.7.3/26.7.4) inverted by bisection; above that the
-    Cornish-Fisher expansion (A&S 26.7.5), whose error is far below 1e-9 there.
-    """
+    """The p-quantile of Student's t distribution with `df` (whole) degrees of freedom."""
     if df < 1 or int(df) != df:
         raise ValueError("df must be a whole number >= 1")
     if not 0 < p < 1:
         raise ValueError("p must be between 0 and 1")
-    if p < 0.5:
-        return -t_quantile(1 - p, df)
-    if p == 0.5:
-        return 0.0
-    if df > _EXACT_T_DF:
-        return _cornish_fisher(NormalDist().inv_cdf(p), df)
-    coverage = 2 * p - 1  # P(|T| <= t)
-    low, high = 0.0, 1.0
-    while _t_coverage(high, df) < coverage:
-        high *= 2
-    for _ in range(200):
-        middle = (low + high) / 2
-        if middle in (low, high):
-            break
-        if _t_coverage(middle, df) < coverage:
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2
-
-
-def _t_coverage(t: float, df: int) -> float:
-    """P(|T| <= t) for Student's t with whole df (A&S 26.7.3 and 26.7.4)."""
-    theta = math.atan(t / math.sqrt(df))
-    c2 = math.cos(theta) ** 2
-    term, total = 1.0, 1.0
-    if df % 2:
-        if df == 1:
-            return 2 * theta / math.pi
-        for k in range(1, (df - 3) // 2 + 1):
-            term *= c2 * (2 * k) / (2 * k + 1)
-            total += term
-        return 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
-    for k in range(1, (df - 2) // 2 + 1):
-        term *= c2 * (2 * k - 1) / (2 * k)
-        total += term
-    return math.sin(theta) * total
-
-
-def _cornish_fisher(x: float, df: int) -> float:
-    g1 = (x**3 + x) / 4
-    g2 = (5 * x**5 + 16 * x**3 + 3 * x) / 96
-    g3 = (3 * x**7 + 19 * x**5 + 17 * x**3 - 15 * x) / 384
-    g4 = (79 * x**9 + 776 * x**7 + 1482 * x**5 - 1920 * x**3 - 945 * x) / 92160
-    return x + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+    return float(student_t.ppf(p, df))
 
 
 # ------------------------------------------------------------------ reading the frame

@@ -7,11 +7,12 @@ never disagree.
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import force_locale, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from reports.disclosure import FEWER_THAN_K, SHOWN
+from reports.rounding import round_count
 from survey.definition import SurveyDefinition, localize
 from survey.definition.model import DONT_KNOW, OTHER
 
@@ -72,14 +73,6 @@ def option_label(definition: SurveyDefinition, question_id: str, option_id: str,
     return option_id
 
 
-def finding_title(definition: SurveyDefinition, finding_id: str, language: str) -> str:
-    """The finding's title, else its question's text."""
-    finding = next(f for f in definition.findings if f.id == finding_id)
-    if finding.title:
-        return localize(finding.title, language)
-    return localize(definition.question(finding.question).text, language)
-
-
 def _percent(share: float | None) -> str:
     return format_percent(share) if share is not None else "–"  # "67%" in English, "67 %" in German
 
@@ -117,10 +110,11 @@ def display_table(published: dict[str, Any], definition: SurveyDefinition,
     question = published["question_id"]
     label = lambda option: option_label(definition, question, option, language)  # noqa: E731
     if kind in ("distribution", "likert_summary"):
-        rows = [[Cell(label(option)), _count_cell(count, status, table["k"]),
+        statuses = table.get("status") or [SHOWN] * len(table["labels"])  # rounded: all shown
+        rows = [[Cell(label(option)), _count_cell(count, status, table.get("k")),
                  _share_cell(share)]
                 for option, count, status, share in zip(
-                    table["labels"], table["counts"], table["status"], table["shares"],
+                    table["labels"], table["counts"], statuses, table["shares"],
                     strict=True)]
         notes = [] if table["cells_sum_to_total"] else [
             _("Several answers could be chosen, so the shares may add up to more than 100%.")]
@@ -140,12 +134,14 @@ def display_table(published: dict[str, Any], definition: SurveyDefinition,
         header = ([localize(definition.question(by).text, language)]
                   + [label(c) for c in table["column_labels"]] + [_("Total")])
         rows = []
+        status = table.get("status") or [[SHOWN] * len(table["column_labels"])
+                                         for _row in table["row_labels"]]
         for row_label, counts, statuses, shares, total in zip(
-                table["row_labels"], table["counts"], table["status"], table["row_shares"],
+                table["row_labels"], table["counts"], status, table["row_shares"],
                 table["row_totals"], strict=True):
             cells = [Cell(option_label(definition, by, row_label, language))]
             for count, status, share in zip(counts, statuses, shares, strict=True):
-                cell = _count_cell(count, status, table["k"])
+                cell = _count_cell(count, status, table.get("k"))
                 if not cell.withheld:
                     cell = Cell(f"{cell.text} ({_percent(share)})", count)
                 cells.append(cell)
@@ -221,6 +217,56 @@ def summary_sentence(published: dict[str, Any], definition: SurveyDefinition,
              n=n, item=option_label(definition, question, first, language))
 
 
-def method_text(method_code: str) -> str:
-    """The method, translated."""
-    return str(METHODS.get(method_code, method_code))
+def method_text(method_code: str, settings: dict[str, Any] | None = None) -> str:
+    """The method, translated; with a release's settings, and how its figures are protected
+    (the method and its parameters)."""
+    text = str(METHODS.get(method_code, method_code))
+    if settings and settings.get("rounding_base"):
+        text += " " + protection_method(settings)
+    return text
+
+
+def protection_sentence(settings: dict[str, Any]) -> str:
+    """One plain sentence saying how a release's figures are protected."""
+    base = settings.get("rounding_base")
+    if not base:  # releases published before counts were rounded
+        return _("Counts of fewer than %(k)d respondents are shown as “fewer than %(k)d”; "
+                 "other cells are withheld where totals would reveal them.", k=settings["k"])
+    return _("All counts are rounded to multiples of %(base)d (0 stands for 0 to %(low)d), "
+             "and shares and totals are computed from the rounded counts, so they may differ "
+             "a little from the exact figures.", base=base, low=base - 1 - base // 2)
+
+
+def protection_method(settings: dict[str, Any]) -> str:
+    """The protection as part of the method text: the method and its parameters."""
+    return _("Disclosure control: conventional rounding of every count to base %(base)d (a "
+             "half rounds up); totals of single answers are the sums of the rounded counts; "
+             "shares, intervals, mean places and Borda scores are computed from the rounded "
+             "figures; medians, quartiles, means and standard deviations are rounded to two "
+             "decimals. Before a release is stored, an interval audit (linear programming "
+             "over all its tables and those of every earlier release together) checks that "
+             "no count of 1 to %(small)d respondents, and no difference of 1 to %(small)d new "
+             "respondents from any earlier release, can be worked out (k = %(k)d); a finding "
+             "that fails is withheld from the release.", base=settings["rounding_base"],
+             small=settings["k"] - 1,
+             k=settings["k"])
+
+
+def shown_count(count: int, settings: dict[str, Any]) -> int:
+    """A release's count of responses as published (rounded where its counts are)."""
+    base = settings.get("rounding_base")
+    return round_count(count, base) if base else count
+
+
+def protection_document(settings: dict[str, Any], languages=("de", "en")) -> dict[str, Any]:
+    """How a release's figures are protected, for the API: parameters and, in each
+    language, the plain sentence and the method."""
+    document = {"method": "rounding" if settings.get("rounding_base") else "suppression",
+                "k": settings["k"], "rounding_base": settings.get("rounding_base"),
+                "statement": {}, "method_text": {}}
+    for language in languages:
+        with force_locale(language):
+            document["statement"][language] = protection_sentence(settings)
+            document["method_text"][language] = (protection_method(settings)
+                                                  if settings.get("rounding_base") else None)
+    return document

@@ -1,105 +1,92 @@
-"""From a computed finding to what may be published: minimum n, then disclosure control.
+"""From computed findings to what may be published: rounding, minimum n, then the audit.
 
-The result of `publish_finding` is what a release stores and what the pages, the
-API and the CSV downloads show; nothing downstream sees unprotected counts.
+`publish_findings` is what a release stores and what the pages, the API and the CSV
+downloads show; nothing downstream sees unprotected counts. Every count is rounded
+(`reports.rounding`); a finding is then published only if its rounded n reaches the
+minimum, and only if the interval audit (`reports.audit`) finds nothing disclosed when
+all tables of this release and of every earlier release are read together: no count of
+this release, and no difference from any earlier one. A finding the audit objects to is
+withheld from this release (`withheld_reason` "unprotectable", or "differencing" when an
+earlier release takes part); withholding a table only takes figures away, so the audit is
+repeated until it passes.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from reports.disclosure import (
-    SHOWN,
-    UnprotectableError,
-    is_publishable,
-    protect_distribution,
-    protect_table,
-)
+from reports.audit import CELL, Published, audit
+from reports.disclosure import is_publishable
 from reports.findings import compute_finding
+from reports.rounding import protect_table, round_count, rounding_base
 from survey.definition import SurveyDefinition
 from survey.definition.model import Finding
 
 TOO_FEW = "too_few"
-UNPROTECTABLE = "unprotectable"
-SUMMARY_KEYS = ("dont_know", "base", "agree_count", "agree_share", "interval")
+UNPROTECTABLE = "unprotectable"  # the tables of this release together would disclose it
+DIFFERENCING = "differencing"  # with an earlier release it would disclose new answers
 
 
 def publish_finding(frame: pd.DataFrame, definition: SurveyDefinition, finding: Finding, *,
                     k: int, min_publish_n: int) -> dict[str, Any]:
-    """The finding as it may be published, or withheld with the reason why."""
-    result = compute_finding(frame, definition, finding).to_dict()
+    """The finding rounded as it may be published, or withheld because of its n (the
+    release-wide audit is `publish_findings`'s)."""
+    return protect_result(compute_finding(frame, definition, finding).to_dict(), k=k,
+                          min_publish_n=min_publish_n)
+
+
+def protect_result(result: dict[str, Any], *, k: int, min_publish_n: int) -> dict[str, Any]:
+    """A computed finding (`FindingResult.to_dict()`) rounded, or withheld for its n."""
+    # "Fewer than MIN_PUBLISH_N people answered" stays a true statement: the exact n
+    # decides (that a finding is published tells only that its n reached the minimum).
     if not is_publishable(result["n"], min_publish_n):
-        return _withheld(result, TOO_FEW)
-    # Zeros in a breakdown by what an attacker may know ("none of the 3 Austrians aged 65+
-    # chose X") are attributes of a small group, so they are protected too. The choice rests
-    # on the definition alone: switching after a failed attempt would tell an attacker that
-    # the first attempt failed, which narrows the small cells.
-    protect_zeros = bool(set(definition.quasi_identifiers) & {finding.question, finding.by})
-    try:
-        table = {**_protect(result["table"], k, protect_zeros), "zeros_protected": protect_zeros}
-    except UnprotectableError:
-        return _withheld(result, UNPROTECTABLE)
-    n = result["n"]
-    if table.get("summary_withheld"):
-        # A likert summary's n is its base (scale answers): total − n would give a
-        # withheld "don't know" cell away, so n becomes the table's total with the summary.
-        n = table["total"]
+        return withheld(result, TOO_FEW)
+    table = protect_table(result["table"], rounding_base(k))
+    # A likert summary's n is its base (scale answers); the rounded one, like every count.
+    n = table["base"] if table["type"] == "likert_summary" else table["total"]
     return {**result, "n": n, "table": table, "published": True, "withheld_reason": None}
 
 
-def _withheld(result: dict[str, Any], reason: str) -> dict[str, Any]:
+def withheld(result: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A finding as published when it is withheld, with the reason."""
     kept = {key: result[key] for key in ("finding_id", "kind", "question_id", "by",
                                          "method_code", "method")}
     return {**kept, "n": None, "table": None, "published": False, "withheld_reason": reason}
 
 
-def _hide(values: list, status: list) -> list:
-    return [v if s == SHOWN else None for v, s in zip(values, status, strict=True)]
+def publish_findings(frame: pd.DataFrame, definition: SurveyDefinition, *, k: int,
+                     min_publish_n: int, responses: int,
+                     earlier: Sequence[Published] = ()) -> list[dict[str, Any]]:
+    """Every finding of the definition as a release publishes it (see the module)."""
+    results = [compute_finding(frame, definition, finding).to_dict()
+               for finding in definition.findings]
+    published = [protect_result(result, k=k, min_publish_n=min_publish_n)
+                 for result in results]
+    return audited(published, results, k=k, responses=responses, earlier=earlier)
 
 
-def _protect(table: dict[str, Any], k: int, protect_zeros: bool) -> dict[str, Any]:
-    kind = table["type"]
-    if kind in ("distribution", "likert_summary"):
-        protected = protect_distribution(
-            table["counts"], table["total"], k=k, protect_zeros=protect_zeros,
-            cells_sum_to_total=table["cells_sum_to_total"])
-        published = {**table, "counts": protected.counts, "status": protected.status,
-                     "shares": _hide(table["shares"], protected.status), "k": k}
-        if kind == "likert_summary" and any(s != SHOWN for s in protected.status):
-            # The agree count, the base and "don't know" are sums of cells; with a cell
-            # withheld they would give it away, so the summary is withheld with it.
-            published.update(dict.fromkeys(SUMMARY_KEYS))
-            published["summary_withheld"] = True
-        return published
-    if kind == "crosstab":
-        counts, status = _protect_crosstab(table, k, protect_zeros)
-        return {**table, "counts": counts, "status": status, "k": k,
-                "row_shares": [_hide(row, row_status) for row, row_status in
-                               zip(table["row_shares"], status, strict=True)]}
-    if kind == "ranking":
-        # Mean ranks and Borda scores over n ≥ MIN_PUBLISH_N are published; the
-        # item-by-place counts behind them are not.
-        return {key: value for key, value in table.items() if key != "counts"}
-    return dict(table)  # numeric_summary: quantiles and a mean over n ≥ MIN_PUBLISH_N
+def audited(published: list[dict[str, Any]], results: list[dict[str, Any]], *, k: int,
+            responses: int, earlier: Sequence[Published] = ()) -> list[dict[str, Any]]:
+    """`published` with every finding the audit objects to withheld."""
+    published = list(published)
+    by_id = {result["finding_id"]: index for index, result in enumerate(results)}
+    base = rounding_base(k)
+    while True:
+        objections = audit(Published(published, round_count(responses, base), base), results,
+                           k, earlier)
+        if not objections:
+            return published
+        # One finding at a time, the one with most disclosed counts: withholding it may
+        # settle the others.
+        worst = max(sorted(objections), key=lambda finding_id: len(objections[finding_id]))
+        reason = (UNPROTECTABLE if all(kind == CELL for kind, *_rest in objections[worst])
+                  else DIFFERENCING)
+        published[by_id[worst]] = withheld(results[by_id[worst]], reason)
 
 
-def _protect_crosstab(table: dict[str, Any], k: int, protect_zeros: bool):
-    """Counts and statuses of a cross-tab. Rows and columns nobody is in are left out of the
-    protection and shown as zeros: their published total of 0 already says every cell is 0."""
-    rows = [i for i, total in enumerate(table["row_totals"]) if total]
-    columns = [j for j, total in enumerate(table["column_totals"]) if total]
-    counts = [[0] * len(table["column_labels"]) for _ in table["row_labels"]]
-    status = [[SHOWN] * len(table["column_labels"]) for _ in table["row_labels"]]
-    if not rows or not columns:
-        return counts, status
-    protected = protect_table(
-        [[table["counts"][i][j] for j in columns] for i in rows], k=k,
-        row_totals=[table["row_totals"][i] for i in rows],
-        column_totals=[table["column_totals"][j] for j in columns], total=table["total"],
-        rows_sum_to_totals=table["rows_sum_to_totals"],
-        columns_sum_to_totals=table["columns_sum_to_totals"], protect_zeros=protect_zeros)
-    for a, i in enumerate(rows):
-        for b, j in enumerate(columns):
-            counts[i][j] = protected.counts[a][b]
-            status[i][j] = protected.status[a][b]
-    return counts, status
+def release_view(findings: list[dict[str, Any]], responses: int, settings: dict[str, Any],
+                 ) -> Published:
+    """A stored release as the audit reads it (older releases published exact counts)."""
+    base = settings.get("rounding_base")
+    return Published(findings, round_count(responses, base) if base else responses, base)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import aliased, load_only
 from reports.charts import NARROW, chart_content, render_chart, same_picture
 from reports.frame import FrameSource, FrameStore
 from reports.models import Release
-from reports.publication import publish_finding
+from reports.publication import publish_findings, release_view
+from reports.rounding import rounding_base
 from survey.database import write_transaction
 from survey.definition.columns import finding_columns
 from survey.definition.records import layout_digest
@@ -63,7 +64,9 @@ def publish_release(survey: Survey) -> Release:
     """Compute, protect and chart every declared finding; store them as a new release.
 
     Two releases differing by a few responses would show, by subtraction, what those few
-    answered; so a new release needs at least DISCLOSURE_K responses newer than the last.
+    answered: a new release needs at least DISCLOSURE_K responses newer than the last, its
+    counts are rounded, and a finding whose difference from any earlier release would
+    still disclose something is withheld from it (`reports.publication`).
     """
     source, frame = current_frame(survey, findings_only=True)
     previous = latest_release(survey)
@@ -75,10 +78,11 @@ def publish_release(survey: Survey) -> Release:
                 f"only {newer} responses arrived since release {previous.number}; a new "
                 f"release needs at least {needed}, or it would show what those few answered")
     definition = source.definition
-    settings = {"k": current_app.config["DISCLOSURE_K"],
-                "min_publish_n": current_app.config["MIN_PUBLISH_N"]}
-    findings = [publish_finding(frame, definition, finding, **settings)
-                for finding in definition.findings]
+    k = current_app.config["DISCLOSURE_K"]
+    settings = {"k": k, "min_publish_n": current_app.config["MIN_PUBLISH_N"],
+                "rounding_base": rounding_base(k)}
+    findings = publish_findings(frame, definition, k=k, min_publish_n=settings["min_publish_n"],
+                                responses=len(frame), earlier=earlier_releases(survey))
     charts = _charts(findings, definition, previous.charts if previous is not None else {})
     versions = sorted({int(v) for v in frame["version"].unique()}) if len(frame) else []
     for _attempt in range(3):
@@ -143,6 +147,15 @@ def _charts(findings: list[dict], definition, previous: dict) -> dict:
                 drawn[language] = content
         charts[result["finding_id"]] = {**entry, CHART_DRAWN: drawn}
     return charts
+
+
+def earlier_releases(survey: Survey):
+    """Every release of the survey as the audit reads it (`reports.audit.Published`)."""
+    rows = db.session.execute(select(Release.findings, Release.responses, Release.settings)
+                              .where(Release.survey_id == survey.id)
+                              .order_by(Release.number))
+    return [release_view(findings, responses, settings)
+            for findings, responses, settings in rows]
 
 
 def latest_release(survey: Survey) -> Release | None:

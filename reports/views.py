@@ -26,8 +26,10 @@ from reports.charts import NARROW
 from reports.models import Release
 from reports.presentation import (
     display_table,
-    finding_title,
     method_text,
+    protection_document,
+    protection_sentence,
+    shown_count,
     spreadsheet_value,
     summary_sentence,
 )
@@ -92,7 +94,7 @@ def index():
             continue
         definition = _release_definition(release)
         listing.append((survey, release, definition, survey_language(definition)))
-    return render_template("findings/index.html", listing=listing, title=finding_title)
+    return render_template("findings/index.html", listing=listing)
 
 
 def listed_surveys():
@@ -184,9 +186,10 @@ def render_finding_page(slug, finding_id, refused=None, release_number=None) -> 
     return render_template(
         "findings/finding.html", survey=survey, release=release, releases=releases_of(survey),
         definition=definition, language=language, published=published,
-        title=finding_title(definition, finding_id, language),
+        title=definition.finding_title(finding_id, language),
         question=definition.question(published["question_id"]),
-        method=method_text(published["method_code"]), **context)
+        method=method_text(published["method_code"], release.settings),
+        protection=protection_sentence(release.settings), **context)
 
 
 @bp.get("/<slug>/<finding_id>/chart.svg")
@@ -247,10 +250,13 @@ def publish(slug):
 
 def release_document(release) -> dict:
     """A release as the API gives it."""
+    settings = release.settings
     return {"survey": release.survey.slug, "release": release.number,
-            "published_at": release.created_at.isoformat(), "responses": release.responses,
-            "demo_responses": release.demo_responses, "versions": release.versions,
-            "settings": release.settings, "findings": release.findings}
+            "published_at": release.created_at.isoformat(),
+            "responses": shown_count(release.responses, settings),
+            "demo_responses": shown_count(release.demo_responses, settings),
+            "versions": release.versions, "settings": settings,
+            "protection": protection_document(settings), "findings": release.findings}
 
 
 @cache
@@ -294,10 +300,11 @@ def latest_findings(limit: int = 6) -> list[tuple]:
         for finding in release.findings:
             if finding["published"]:
                 items.append((survey, release, finding,
-                              finding_title(definition, finding["finding_id"], language)))
+                              definition.finding_title(finding["finding_id"], language)))
     return items[:limit]
 
 
 def init_app(app):
     """The home page's hook: the newest findings, through a template global."""
     app.jinja_env.globals["latest_findings"] = latest_findings
+    app.jinja_env.globals["shown_count"] = shown_count

@@ -3,8 +3,18 @@ version, download, duplicate, archive, delete, dates. Services own every write."
 
 from datetime import UTC
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from survey.accounts import role_required
 from survey.authoring import (
@@ -35,6 +45,22 @@ from survey.surveys import newest_definition
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin/surveys")
 admin_required = role_required(Role.ADMIN)
+UPLOAD_ENDPOINTS = {"authoring.new", "authoring.edit"}
+
+
+def _room_for_uploads():
+    """An admin's survey upload may be MAX_UPLOAD_LENGTH, as large as the importers take (a
+    LimeSurvey archive often exceeds the site's 1 MB); every other request keeps
+    MAX_CONTENT_LENGTH. Runs before any other before_request, since CSRF protection reads
+    the form."""
+    if (request.method == "POST" and request.endpoint in UPLOAD_ENDPOINTS
+            and current_user.is_authenticated and current_user.has_role(Role.ADMIN)):
+        request.max_content_length = current_app.config["MAX_UPLOAD_LENGTH"]
+
+
+def init_app(app):
+    """Let admins upload surveys up to the importers' own limit."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _room_for_uploads)
 
 
 def _editor(form, survey=None, checked=None, report=None, status=200):

@@ -20,7 +20,7 @@ from survey.surveys import (
     set_survey_open,
     survey_summaries,
 )
-from survey.users import AccountError, create_user
+from survey.users import AccountError, create_user, end_all_sessions, find_user_by_email
 
 survey_cli = AppGroup("survey", help="Load, import, list, open and close surveys.")
 user_cli = AppGroup("user", help="Manage accounts.")
@@ -145,3 +145,15 @@ def mix_command(full):
     if not result.wal_truncated:
         raise click.ClickException("the WAL is not truncated yet: readers held it; run "
                                    "the mix again")
+
+
+@user_cli.command("sign-out")
+@click.option("--email", required=True)
+def sign_out_command(email):
+    """Sign an account out everywhere: every session and remember cookie ends."""
+    user = find_user_by_email(email)
+    if user is None:
+        click.echo(f"error: there is no account {email!r}", err=True)
+        sys.exit(1)
+    end_all_sessions(user)
+    click.echo(f"signed {user.email} out everywhere")

@@ -7,18 +7,33 @@ busy_timeout cannot help it. Writing transactions therefore start with
 busy_timeout for it), while reads stay deferred so that they never queue.
 """
 
+import fcntl
 import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from flask import current_app
-from sqlalchemy import event
+from flask import current_app, g
+from sqlalchemy import event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
 
 _IMMEDIATE = "resonanz_immediate"
+# pg_advisory_lock key of `flask db upgrade`: one host migrates, the others wait and find
+# nothing left to do. (The number is arbitrary, the same everywhere: "resonanz" in hex.)
+MIGRATION_LOCK_KEY = 0x7265736F6E616E7A
+
+
+def configure_engine(app) -> None:
+    """Engine options before the engine exists: PostgreSQL connections are tested before use,
+    so that a restarted server costs no request an error."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if uri.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
 
 
 def init_app(app):
@@ -28,6 +43,7 @@ def init_app(app):
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -37,7 +53,9 @@ def init_app(app):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: WAL mode syncs the log at every commit, so an acknowledged response survives
+        # a power loss (NORMAL syncs only at checkpoints: the last commits may roll back).
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         # Deleted rows and freed pages are overwritten with zeros, not left in the file:
         # a submitted draft or a response moved by the mix (survey.mixing) leaves nothing.
         cursor.execute("PRAGMA secure_delete=ON")
@@ -71,12 +89,38 @@ def write_transaction() -> Iterator[None]:
         session.connection(execution_options={_IMMEDIATE: True})
         yield
         session.commit()
+        g.wrote = True
     except BaseException:
         session.rollback()
         raise
     finally:
         if serialize:
             _sqlite_writers.release()
+
+
+@contextmanager
+def migration_lock(connection) -> Iterator[None]:
+    """Hold the lock that lets one `flask db upgrade` run at a time, on every host."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+        return
+    database = make_url(str(connection.engine.url)).database
+    if not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.migrate-lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def insert_unless_exists(model, unique_column: str):

@@ -1,13 +1,14 @@
-"""One error handler: JSON for the API, a page for browsers; 500 rolls back."""
+"""One error handler: JSON for the API, a page for browsers; 500 rolls back; an outage of
+the database, the disk or the rate-limit storage is a 503 with Retry-After."""
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from survey.access_log import route_template
-from survey.extensions import db
+from survey.extensions import db, login_manager
+from survey.outages import incidents, outage_kind
 
 ERROR_TITLES = {
     400: _l("Bad request"),
@@ -18,6 +19,7 @@ ERROR_TITLES = {
     415: _l("Unsupported data"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
 ERROR_TEXTS = {
     403: _l("You are not allowed to do this."),
@@ -26,6 +28,8 @@ ERROR_TEXTS = {
     413: _l("What you sent is too large."),
     429: _l("You have sent too many requests. Please wait a little and try again."),
     500: _l("An error on our side stopped this request. Nothing was stored; please try again."),
+    503: _l("The site cannot store or read data at the moment. Nothing was stored from this "
+            "request; please try again in a minute."),
 }
 
 
@@ -65,6 +69,11 @@ def _code(error: HTTPException) -> str:
 
 def handle_http_error(error: HTTPException):
     """Every HTTP error: JSON on the API, the error page elsewhere."""
+    original = getattr(error, "original_exception", None)
+    if error.code == 500 and outage_kind(original):
+        return handle_outage(original)
+    if error.response is not None:  # a page of the view's own (e.g. a refused comment, kept)
+        return error.response
     headers = dict(error.get_headers())
     headers.pop("Content-Type", None)
     if wants_json():
@@ -83,11 +92,31 @@ def handle_api_error(error: ApiError):
     return json_error(error.status, error.code, error.message, error.fields)
 
 
+def handle_outage(error: BaseException):
+    """The database, disk or limit storage is out: 503 with Retry-After, one log line per
+    outage (not per request), and a page that needs neither the database nor the account."""
+    incidents.failed(outage_kind(error), error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: S110 - the connection is gone; the pool replaces it
+        pass
+    g._login_user = login_manager.anonymous_user()  # the page must not load the account
+    unavailable = ServiceUnavailable()
+    retry_after = str(int(current_app.config["OUTAGE_RETRY_AFTER_SECONDS"]))
+    headers = {"Retry-After": retry_after, "Cache-Control": "no-store"}
+    if wants_json():
+        return json_error(503, "service_unavailable", str(ERROR_TEXTS[503]), headers=headers)
+    return render_template("errors/error.html", error=unavailable), 503, headers
+
+
 def handle_unexpected_error(error: Exception):
     """A bug: undo the half-done transaction and answer 500 without details."""
+    if outage_kind(error):
+        return handle_outage(error)
     db.session.rollback()
-    # The route's template, not the path: a path may carry a token (a resume link).
-    current_app.logger.exception("unhandled error on %s %s", request.method, route_template())
+    # The route's pattern, never the path: a resume link carries its token in the path.
+    route = request.url_rule.rule if request.url_rule else "an unknown route"
+    current_app.logger.exception("unhandled error on %s", route)
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     return handle_http_error(InternalServerError())

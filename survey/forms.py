@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey.definition.answers import OTHER_TEXT_MAX, matrix_rows, other_key, parse_number_input
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.fieldnames import other_field, rank_field, rank_fields, row_field, row_fields
+from survey.i18n import LANGUAGE_NAMES
 from survey.ordering import arrange
 
 INCOMPLETE_RANKING = "?"
@@ -170,22 +171,108 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in"))
 
 
-class RegistrationForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[
+PASSWORD_RULE = _l("Use 10 to 200 characters.")
+# What an account form says beside the field a refused change names (AccountError.field).
+ACCOUNT_ERRORS = {
+    "email": _l("An account with this email exists already."),
+    "display_name": _l("This name is taken; please choose another."),
+    "password": _l("This password is too common or too short: use at least 10 characters that "
+                   "are not a well-known password."),
+    "current_password": _l("This is not your current password."),
+}
+
+
+def show_account_error(form, error) -> None:
+    """Put a refused account change's message beside the field it concerns (the email
+    field, if the form has no field of that name)."""
+    field = form._fields.get(error.field) or form._fields["email"]
+    field.errors = [*field.errors, str(ACCOUNT_ERRORS.get(error.field, ACCOUNT_ERRORS["email"]))]
+
+
+DISPLAY_NAME_VALIDATORS = [
+    Optional(), Length(min=2, max=40, message=_l("Use 2 to 40 characters.")),
+    Regexp(r"^[\w .'-]+$", message=_l("Use letters, digits, spaces, dots, hyphens or "
+                                      "apostrophes."))]
+DISPLAY_NAME_HINT = _l("Never your email. Leave it empty to appear as “Member” and a number.")
+
+
+def email_field() -> EmailField:
+    """An email address field, checked for its form."""
+    return EmailField(_l("Email"), filters=[_stripped], validators=[
         DataRequired(REQUIRED), Email(_l("Please enter a valid email address.")),
         Length(max=254)])
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(REQUIRED),
-                    Length(min=10, max=200, message=_l("Use 10 to 200 characters."))],
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def new_password_field(label) -> PasswordField:
+    """A field for a password to be set, 10 to 200 characters."""
+    return PasswordField(
+        label, validators=[DataRequired(REQUIRED), Length(min=10, max=200, message=PASSWORD_RULE)],
         description=_l("At least 10 characters."))
-    display_name = StringField(
-        _l("Name shown with your comments (optional)"),
-        validators=[Optional(), Length(min=2, max=40, message=_l("Use 2 to 40 characters.")),
-                    Regexp(r"^[\w .'-]+$", message=_l("Use letters, digits, spaces, "
-                                                        "dots, hyphens or apostrophes."))],
-        description=_l("Never your email. Leave it empty to appear as “Member” and a number."))
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice: resetting one, or choosing the first after an invitation."""
+
+    password = new_password_field(_l("Password"))
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(REQUIRED),
                     EqualTo("password", message=_l("The passwords differ."))])
+
+
+class RegistrationForm(NewPasswordForm):
+    email = email_field()
+    display_name = StringField(_l("Name shown with your comments (optional)"),
+                               validators=DISPLAY_NAME_VALIDATORS, description=DISPLAY_NAME_HINT)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current_password = PasswordField(_l("Your current password"),
+                                     validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = new_password_field(_l("New password"))
+
+
+class NameForm(FlaskForm):
+    display_name = StringField(_l("Name shown with your comments"),
+                               validators=DISPLAY_NAME_VALIDATORS, description=DISPLAY_NAME_HINT)
+
+
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class PreferencesForm(FlaskForm):
+    language = RadioField(_l("Language of the mails we send you"),
+                          choices=LANGUAGE_CHOICES,
+                          validators=[DataRequired(_l("Please choose a language."))])
+    notify_replies = BooleanField(_l("Send me a mail when someone replies to my comment"))
+
+
+class DeleteAccountForm(FlaskForm):
+    comments = RadioField(
+        _l("What should happen to your comments?"),
+        choices=[SelectChoice("keep", _l("Keep them, signed “Former member”")),
+                 SelectChoice("remove", _l("Remove their text from the discussion"))],
+        validators=[DataRequired(_l("Please choose what happens to your comments."))])
+    current_password = PasswordField(_l("Your password, to confirm"),
+                                     validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class InvitationForm(FlaskForm):
+    """An admin creates an account; its owner sets the password through the mailed link."""
+
+    email = email_field()
+    display_name = StringField(_l("Name shown with their comments (optional)"),
+                               validators=DISPLAY_NAME_VALIDATORS)
+    role = SelectField(_l("Role"), choices=[SelectChoice("member", _l("member")),
+                                            SelectChoice("moderator", _l("moderator")),
+                                            SelectChoice("admin", _l("admin"))],
+                       default="member")
+    language = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)

@@ -7,6 +7,8 @@ from flask_babel import get_locale, refresh
 
 from survey.definition import localize
 
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}  # each in its own language
+
 
 def select_locale() -> str:
     """The language of this request, one of LANGUAGES."""
@@ -38,13 +40,12 @@ def survey_language(definition) -> str:
 
 def language_links() -> list[tuple[str, str, bool, str]]:
     """(address, name, is_current, code) for the language switch, linking the current page."""
-    names = {"de": "Deutsch", "en": "English"}
     current = current_language()
     links = []
     for code in current_app.config["LANGUAGES"]:
         args = {**request.args.to_dict(), "lang": code}
-        links.append((f"{request.path}?{urlencode(args)}", names.get(code, code), code == current,
-                      code))
+        links.append((f"{request.path}?{urlencode(args)}", LANGUAGE_NAMES.get(code, code),
+                      code == current, code))
     return links
 
 

@@ -12,16 +12,17 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
-from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -60,10 +61,18 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+def new_session_token() -> str:
+    """A random token that every session and remember cookie of an account must carry."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None once the account is deleted: the row stays as a stub that the moderation log and
+    # comments kept as "former member" point to, with nothing of the person left on it.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # None while an invited account has no password yet, and after deletion.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
         default=Role.MEMBER,
@@ -71,11 +80,37 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     display_name: Mapped[str | None] = mapped_column(String(40), unique=True)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sessions and remember cookies carry it (see get_id); a new one ends them all at once.
+    # Random, no time: it tells nothing of when or where anyone signed in.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    language: Mapped[str | None] = mapped_column(String(8))  # of the mails we send them
+    notify_replies: Mapped[bool] = mapped_column(default=False, server_default=false())
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def get_id(self) -> str:
+        """Flask-Login's id: the account and its session token, so a new token logs out."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_banned(self) -> bool:
         """Whether a moderator has banned this member from posting."""
         return self.banned_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may sign in: neither deactivated by an admin nor deleted."""
+        return self.deactivated_at is None and self.deleted_at is None
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the member deleted the account (only a stub without their data is left)."""
+        return self.deleted_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether the account moderates (a moderator or an admin)."""
+        return self.has_role(Role.MODERATOR)
 
     def has_role(self, role: Role) -> bool:
         """Whether this user holds `role` or a higher one."""
@@ -88,7 +123,7 @@ class Survey(db.Model):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     is_open: Mapped[bool] = mapped_column(default=True)
     # Archived: closed and left out of the lists; its versions, responses and findings stay.
-    is_archived: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    is_archived: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     versions: Mapped[list["SurveyVersion"]] = relationship(
         back_populates="survey", order_by="SurveyVersion.number"
@@ -186,5 +221,41 @@ class MixState(db.Model):
     full_mixed_on: Mapped[date | None] = mapped_column(Date)
 
 
-__all__ = ["Draft", "MixState", "Participation", "Response", "Role", "Survey",
-           "SurveyVersion", "User", "new_response_id", "utcnow"]
+class RateLimitCounter(db.Model):
+    """A fixed-window counter of the rate limiter's database storage (survey.ratelimits).
+
+    The key holds a keyed hash of the address or account, never either itself; rows
+    are deleted once their window has passed. On PostgreSQL the table is UNLOGGED: it
+    leaves no trail in the write-ahead log next to the responses, and is emptied by a
+    crash, which only forgets some counts. On SQLite it lives in a file of its own.
+    """
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class TokenPurpose(enum.StrEnum):
+    RESET = "reset"  # "forgot your password", or an admin's reset mail
+    INVITATION = "invitation"  # an account an admin made: its owner chooses the password
+
+
+class AccountToken(db.Model):
+    """A single-use link that lets the owner of an account set its password.
+
+    Only the SHA-256 of the random token is stored, with the account and when it expires:
+    an account matter, nothing that touches a survey or a response.
+    """
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(
+        Enum(TokenPurpose, native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e]))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    user: Mapped[User] = relationship()
+
+
+__all__ = ["AccountToken", "Draft", "MixState", "Participation", "RateLimitCounter",
+           "Response", "Role", "Survey", "SurveyVersion", "TokenPurpose", "User",
+           "new_response_id", "new_session_token", "utcnow"]

@@ -15,13 +15,16 @@ from survey.surveys import load_survey_file, store_definition
 from survey.users import create_user
 from tests.helpers.accounts import PASSWORD, log_in
 from tests.helpers.clients import IsolatedClient
-from tests.helpers.database import DATABASE_URI, ON_POSTGRES
+from tests.helpers.database import DATABASE_URI, ON_POSTGRES, SECRET_KEY, new_postgres_database
+from tests.helpers.discussion import cheap_passwords, make_member, publish_demo_release
 from tests.helpers.factories import ARTICLE_SURVEY, survey_document
+from tests.helpers.mail import SmtpServer
 
 
 def _config(uri: str, **extra) -> dict:
-    return {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": uri,
-            "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
+    return {"TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": uri,
+            "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
+            "WTF_CSRF_ENABLED": False,
             "SURVEY_CACHE_SECONDS": 0, "PRIVACY_MIX_IN_BACKGROUND": False, **extra}
 
 
@@ -34,14 +37,7 @@ def _migrate(uri: str) -> None:
 
 def _worker_database(worker: str) -> str:
     """A PostgreSQL database of this xdist worker's own, emptied and migrated."""
-    url = sa.make_url(DATABASE_URI)
-    name = f"{url.database}_{worker}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    uri = url.set(database=name).render_as_string(hide_password=False)
+    uri = new_postgres_database(f"{sa.make_url(DATABASE_URI).database}_{worker}")
     _migrate(uri)
     return uri
 
@@ -152,3 +148,46 @@ def make_user(app):
 def login_as(client):
     """Log a user in through the login form."""
     return lambda user, password=PASSWORD: log_in(client, user, password)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback for this test; give the app `smtp_server.config()`."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cheap_hashing(monkeypatch):
+    """Hash this test's passwords with the cheapest argon2 parameters (see
+    tests.helpers.discussion.cheap_passwords)."""
+    cheap_passwords(monkeypatch)
+
+
+# The people of a discussion: a published finding to talk about, staff and two members.
+
+@pytest.fixture
+def release(app):
+    """Release 1 of the article's survey, with the finding everyone comments on."""
+    return publish_demo_release()
+
+
+@pytest.fixture
+def moderator(release):
+    return make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
+
+
+@pytest.fixture
+def admin(release):
+    return make_member("admin@example.org", Role.ADMIN, "Adminin")
+
+
+@pytest.fixture
+def alice(release):
+    return make_member("alice@example.org", name="Alice")
+
+
+@pytest.fixture
+def bob(release):
+    return make_member("bob@example.org", name="Bob")

@@ -13,55 +13,12 @@ from survey.database import write_transaction
 from survey.extensions import db
 from survey.models import Response, Survey
 from survey.responses import submission_key
-from tests.helpers.factories import COMPLETE_ANSWERS
+from tests.helpers.factories import ARTICLE_ANSWERS, COMPLETE_ANSWERS
 from tests.helpers.urlmap import url_map_rules
 
 SLUG = "test-survey"
 SUBMIT_URL = f"/api/v1/surveys/{SLUG}/responses"
 
-# A complete, valid response to the article's survey that walks through most branches.
-ARTICLE_ANSWERS = {
-    "consent": True,
-    "networks_used": ["xing", "linkedin", "twitter", "other"],
-    "networks_used.other": "Mastodon",
-    "primary_business_network": "linkedin",
-    "contacts_per_network": {"xing": "c150_499", "linkedin": "c500_999", "twitter": "c0_49",
-                             "other": "unknown"},
-    "activity_per_network": {"xing": "monthly", "linkedin": "daily", "twitter": "weekly",
-                             "other": "rarely"},
-    "sphere_per_network": {"xing": "business", "linkedin": "business", "twitter": "interests",
-                           "other": "private"},
-    "posts_updates": "weekly",
-    "international_share": "share_25_49",
-    "automation_share": 90,
-    "automation_tools": ["twitter_link", "other"],
-    "automation_tools.other": "A script of my own",
-    "conversation_frequency": "rarely",
-    "automated_updates_value": "slightly",
-    "sphere_networks": {"private": "facebook", "business": "linkedin", "interests": "twitter"},
-    "one_per_sphere": "rather",
-    "sphere_mixing": "somewhat",
-    "cost_benefit": "balanced",
-    "contact_separation": ["by_network", "by_language"],
-    "reduce_networks": "considering",
-    "noticed_migration": "to_linkedin",
-    "own_migration": "partly_linkedin",
-    "linkedin_actions": ["sent_invitations", "suggestions"],
-    "weekly_migrants": 7,
-    "migration_since": "m6_12",
-    "migration_reasons": ["contacts_there", "international"],
-    "linkedin_responsible": "strongly",
-    "migration_drivers": ["linkedin_prompts", "contacts_already_there", "international_reach",
-                          "recruiting", "content", "costs"],
-    "future_xing": "fall",
-    "future_linkedin": "rise",
-    "future_ranking": ["linkedin", "xing", "facebook", "twitter", "google_plus"],
-    "future_single_network": "unlikely",
-    "future_comments": "Business and private life will blend further.",
-    "country": "de",
-    "age_band": "a35_44",
-    "industry": "it_telecom",
-}
 
 
 def new_id() -> str:

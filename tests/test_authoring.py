@@ -7,6 +7,8 @@ import re
 import pytest
 import yaml
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from survey.authoring import definition_text
 from survey.definition import parse_definition_text
@@ -228,3 +230,31 @@ def test_a_refused_upload_is_shown_next_to_the_file_field(admin):
                       content_type="multipart/form-data")
     assert page.status_code == 422
     assert re.search(r'<p class="error" id="file-error">the file is not a \.xlsx file', page.text)
+
+
+def _large_upload(client, size: int, **fields):
+    """POST a valid definition grown to `size` bytes by a YAML comment, as the browser sends
+    a file (encoded here in memory: the test client would spool it to a file it never
+    closes)."""
+    text = _yaml(survey_document()).encode()
+    padded = text + b"# " + b"x" * (size - len(text) - 3) + b"\n"
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(padded), "large.yaml"),
+                                       **fields})
+    return client.post(NEW, data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_an_admin_uploads_a_survey_larger_than_the_sites_request_limit(admin, app):
+    page = _large_upload(admin, app.config["MAX_CONTENT_LENGTH"] + 500_000,
+                         definition="", action="save")
+    assert page.status_code == 302, page.text
+    assert _survey("test-survey") is not None
+
+
+@pytest.mark.parametrize("role", [None, Role.MEMBER, Role.MODERATOR])
+def test_only_admins_get_room_for_large_uploads(client, make_user, login_as, app, role):
+    if role is not None:
+        login_as(make_user("someone@example.org", role))
+    page = _large_upload(client, app.config["MAX_CONTENT_LENGTH"] + 500_000)
+    assert page.status_code == 413
+    assert _counts()["Survey"] == 0

@@ -1,5 +1,6 @@
 """Security: CSRF on every form route, safe redirects, sessions, passwords, config, CLI."""
 
+import secrets
 from urllib.parse import urlsplit
 
 import pytest
@@ -41,6 +42,7 @@ def csrf_token(client, path="/login") -> str:
 
 
 def session_user(client):
+    """Flask-Login's id of the session's account ("<id>:<session token>"), or None."""
     with client.session_transaction() as session:
         return session.get("_user_id")
 
@@ -128,7 +130,7 @@ def test_login_with_the_form_token_succeeds(client, make_user):
     user = make_user()
     response = post_login(client, user.email)
     assert response.status_code == 302
-    assert session_user(client) == str(user.id)
+    assert session_user(client) == user.get_id()
 
 
 def test_api_needs_no_csrf_token(client, make_survey):
@@ -250,7 +252,7 @@ def test_login_starts_a_new_session(client, make_user):
         assert "drafts" not in session
         assert session.get("csrf_token") != old_token
         assert session["lang"] == "de"
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == user.get_id()
 
 
 def test_logout_is_post_only(client, make_user):
@@ -258,7 +260,7 @@ def test_logout_is_post_only(client, make_user):
     post_login(client, user.email)
     response = client.get("/logout")
     assert response.status_code == 405
-    assert session_user(client) == str(user.id)
+    assert session_user(client) == user.get_id()
 
     token = input_values(client.get("/").get_data(as_text=True))["csrf_token"]
     response = client.post("/logout", data={"csrf_token": token})
@@ -328,16 +330,31 @@ def test_nul_in_a_url_is_not_found(client, make_survey, url):
 # -- configuration -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("secret", ["dev-only-change-me", "", None])
-def test_production_refuses_the_default_secret_key(database_uri, secret):
+WEAK_SECRETS = ["dev-only-change-me", "", None, "x", "x" * 64, "a-secret-of-this-deployment",
+                "abababababababababababababababababababab", "0123456789abcdef" * 2]
+
+
+@pytest.mark.parametrize("secret", WEAK_SECRETS)
+@pytest.mark.parametrize("mode", [{"TESTING": False, "DEBUG": False}, {"DEBUG": True},
+                                  {"TESTING": True}], ids=["production", "debug", "testing"])
+def test_a_weak_secret_key_is_refused_in_every_mode(database_uri, secret, mode):
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
-        create_app({"SECRET_KEY": secret, "TESTING": False, "DEBUG": False,
-                    "SQLALCHEMY_DATABASE_URI": database_uri})
+        create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": database_uri, **mode})
 
 
-def test_production_starts_with_its_own_secret_key(database_uri):
-    production = create_app({"SECRET_KEY": "a-secret-of-this-deployment", "TESTING": False,
-                             "DEBUG": False, "SQLALCHEMY_DATABASE_URI": database_uri})
+@pytest.mark.parametrize("variable", ["RESONANZ_DEBUG", "RESONANZ_TESTING", "FLASK_DEBUG"])
+def test_no_environment_variable_turns_the_check_off(database_uri, monkeypatch, variable):
+    monkeypatch.setenv(variable, "true" if variable.startswith("RESONANZ") else "1")
+    monkeypatch.setenv("RESONANZ_SECRET_KEY", "x")
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_uri})
+
+
+@pytest.mark.parametrize("secret", [secrets.token_hex(32), secrets.token_urlsafe(32),
+                                    secrets.token_bytes(32)], ids=["hex", "urlsafe", "bytes"])
+def test_production_starts_with_32_random_bytes(database_uri, secret):
+    production = create_app({"SECRET_KEY": secret, "TESTING": False, "DEBUG": False,
+                             "SQLALCHEMY_DATABASE_URI": database_uri})
     assert not production.testing
     with production.app_context():
         db.engine.dispose()
@@ -363,10 +380,13 @@ def test_cli_creates_an_admin(app):
 
 @pytest.mark.parametrize(("email", "password", "message"), [
     ("x@example.org", "short", "at least 10 characters"),
+    ("x@example.org", "1234567890", "most common"),
+    ("x@example.org", "password12", "most common"),
     ("not-an-email", "a long enough password", "not a valid email"),
     ("member@example.org", "a long enough password", "exists already"),
     ("MEMBER@example.org", "a long enough password", "exists already"),
-], ids=["short-password", "bad-email", "existing-email", "existing-email-other-case"])
+], ids=["short-password", "common-digits", "common-word", "bad-email", "existing-email",
+        "existing-email-other-case"])
 def test_cli_refuses_bad_accounts_with_one_line(app, make_user, email, password, message):
     make_user("member@example.org")
     db.session.rollback()

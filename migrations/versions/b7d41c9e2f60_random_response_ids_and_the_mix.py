@@ -8,7 +8,7 @@ than" only while ids counted up; it goes. `mix_state` remembers the day of the l
 mix.
 
 Revision ID: b7d41c9e2f60
-Revises: b7e5a1c93d20
+Revises: c4d8e2f1a7b3
 Create Date: 2026-12-02 18:30:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d41c9e2f60'
-down_revision = 'b7e5a1c93d20'
+down_revision = 'c4d8e2f1a7b3'
 branch_labels = None
 depends_on = None
 

@@ -335,6 +335,15 @@ class SurveyDefinition(Strict):
         """The page with this id, or None."""
         return next((p for p in self.pages if p.id == page_id), None)
 
+    def finding_title(self, finding_id: str, language: str) -> str:
+        """A finding's title, else its question's text; the id if there is no such finding."""
+        finding = next((f for f in self.findings if f.id == finding_id), None)
+        if finding is None:
+            return finding_id
+        if finding.title:
+            return localize(finding.title, language)
+        return localize(self.question(finding.question).text, language)
+
     @cached_property
     def _index(self) -> dict[str, QuestionBase]:
         return {q.id: q for q in self.questions()}

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from survey.database import write_transaction
@@ -15,6 +16,7 @@ from survey.discussion.models import (
     FlagReason,
     ModerationAction,
 )
+from survey.discussion.notifications import reply_became_visible
 from survey.extensions import db
 from survey.models import Role, Survey, User, utcnow
 
@@ -26,6 +28,7 @@ FLAGS_TO_HIDE = 3
 THREADS_PER_PAGE = 20
 MAX_PAGE = 100_000  # a larger page number would overflow the database's OFFSET
 SORTS = ("newest", "replies")
+OPEN_FLAG = Flag.reviewed_at.is_(None)
 
 
 class DiscussionError(Exception):
@@ -83,6 +86,8 @@ def post_comment(author: User, survey: Survey, finding_id: str, release_number: 
         db.session.add(comment)
         if trusted and parent_id is not None:
             _count_reply(parent_id, +1)
+    if trusted:
+        reply_became_visible(comment)
     return comment
 
 
@@ -131,18 +136,17 @@ def flag_comment(user: User, comment: Comment, reason: FlagReason, note: str | N
         raise DiscussionError("not_visible")
     with write_transaction():
         if db.session.scalar(select(Flag.id).where(Flag.comment_id == comment.id,
-                                                   Flag.user_id == user.id)):
+                                                   Flag.user_id == user.id, OPEN_FLAG)):
             raise DiscussionError("already_flagged")
         db.session.add(Flag(comment_id=comment.id, user_id=user.id, reason=FlagReason(reason),
                             note=(note or "").strip()[:500] or None))
-        db.session.flush()
-        # A moderator's approval or restore settles the flags raised before it.
-        reviewed_at = select(func.max(ModerationAction.created_at)).where(
-            ModerationAction.comment_id == comment.id,
-            ModerationAction.action.in_(("approve", "restore"))).scalar_subquery()
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same member's flag, posted at the same moment
+            raise DiscussionError("already_flagged") from None
+        # A moderator's decision settles the flags raised before it (see Flag).
         flags = db.session.scalar(select(func.count(Flag.id)).where(
-            Flag.comment_id == comment.id,
-            or_(reviewed_at.is_(None), Flag.created_at > reviewed_at)))
+            Flag.comment_id == comment.id, OPEN_FLAG))
         if flags < FLAGS_TO_HIDE or comment.under_review:
             return False
         comment.status = CommentStatus.HIDDEN
@@ -160,22 +164,45 @@ class ThreadNode:
     comment: Comment
     shown: bool  # False: a placeholder ("deleted" or "hidden") that keeps its replies
     replies: list["ThreadNode"] = field(default_factory=list)
+    hidden_by: ModerationAction | None = None  # why the viewer's own comment is hidden
 
 
-def _visible_to(comment: Comment, viewer: User | None) -> bool:
+HIDING = ("hide", "auto_hide")  # the actions that hide a comment with a reason
+
+
+def _visible_to(comment: Comment, viewer: User | None, hidden_by=None) -> bool:
+    """Visible comments to all; to their authors also their pending ones and those hidden
+    with a reason (`hidden_by`; comments hidden by a ban stay out of sight)."""
     if comment.status == CommentStatus.VISIBLE:
         return True
-    if comment.status == CommentStatus.PENDING and viewer is not None:
-        return viewer.id == comment.author_id
-    return False
+    if viewer is None or viewer.id != comment.author_id:
+        return False
+    return comment.status == CommentStatus.PENDING or (
+        comment.status == CommentStatus.HIDDEN and hidden_by is not None)
 
 
 def _shown_to(comment, viewer: User | None):
-    """SQL for _visible_to: visible, or the viewer's own pending comment."""
+    """SQL for _visible_to."""
     if viewer is None:
         return comment.status == CommentStatus.VISIBLE
+    hidden_with_reason = and_(comment.status == CommentStatus.HIDDEN, select(
+        ModerationAction.id).where(ModerationAction.comment_id == comment.id,
+                                   ModerationAction.action.in_(HIDING)).exists())
     return or_(comment.status == CommentStatus.VISIBLE,
-               and_(comment.status == CommentStatus.PENDING, comment.author_id == viewer.id))
+               and_(comment.author_id == viewer.id,
+                    or_(comment.status == CommentStatus.PENDING, hidden_with_reason)))
+
+
+def hiding_actions(comments) -> dict[int, ModerationAction]:
+    """For each hidden comment among `comments`, the latest action that hid it (a moderator's,
+    with its reason, or the system's after three flags); comments hidden by a ban have none."""
+    ids = [c.id for c in comments if c.status == CommentStatus.HIDDEN]
+    if not ids:
+        return {}
+    actions = db.session.scalars(select(ModerationAction).where(
+        ModerationAction.comment_id.in_(ids),
+        ModerationAction.action.in_(HIDING)).order_by(ModerationAction.id))
+    return {action.comment_id: action for action in actions}
 
 
 @dataclass
@@ -209,10 +236,13 @@ def read_thread(survey: Survey, finding_id: str, viewer: User | None, sort: str 
     for comment in everything:
         children.setdefault(comment.parent_id, []).append(comment)
 
+    reasons = hiding_actions([c for c in (*top.items, *everything)
+                              if c.author_id == viewer.id]) if viewer is not None else {}
+
     def build(comment: Comment) -> ThreadNode | None:
         replies = [node for child in children.get(comment.id, []) if (node := build(child))]
-        if _visible_to(comment, viewer):
-            return ThreadNode(comment, True, replies)
+        if _visible_to(comment, viewer, reasons.get(comment.id)):
+            return ThreadNode(comment, True, replies, reasons.get(comment.id))
         return ThreadNode(comment, False, replies) if replies else None
 
     nodes = [node for comment in top.items if (node := build(comment))]

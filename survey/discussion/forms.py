@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from survey.discussion.comments import MAX_LENGTH
@@ -46,8 +53,22 @@ class FlagForm(FlaskForm):
                          validators=[Optional(), Length(max=500)], render_kw={"rows": 3})
 
 
+# Reasons a moderator can pick to hide a comment or ban its author; stored by key, shown in
+# the reader's language (survey.discussion.web.reason_text).
+HIDE_REASONS = {reason.value: FLAG_REASONS[reason] for reason in (
+    FlagReason.SPAM, FlagReason.ABUSE, FlagReason.OFF_TOPIC, FlagReason.IDENTIFIES_PERSON)}
+
+
 class ModerationForm(FlaskForm):
-    reason = StringField(_l("Reason (required to hide; shown in the audit log)"),
-                         validators=[Optional(), Length(max=500)])
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=1000)],
-                         render_kw={"rows": 2})
+    """A moderator's decision: one click for approve, restore or dismissing flags; hiding and
+    banning take a reason, picked from the presets or written."""
+
+    preset = SelectField(_l("Reason"), choices=[SelectChoice("", _l("Choose a reason"))] + [
+        SelectChoice(key, label) for key, label in HIDE_REASONS.items()],
+        validators=[Optional()])
+    reason = StringField(_l("or in your own words"), validators=[Optional(), Length(max=500)],
+                         render_kw={"maxlength": 500})
+
+    def chosen_reason(self) -> str | None:
+        """The written words if there are any, else the preset picked, else None."""
+        return (self.reason.data or "").strip() or self.preset.data or None

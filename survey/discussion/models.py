@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -56,15 +56,20 @@ class Comment(db.Model):
 
 
 class Flag(db.Model):
-    """A member's report of a comment; one per member and comment."""
+    """A member's report of a comment: open until a moderator decides on the comment (approve,
+    restore, hide, delete, or dismiss its flags). One open flag per member and comment; after
+    a decision the same member may flag it again, and that flag counts anew."""
 
-    __table_args__ = (UniqueConstraint("comment_id", "user_id"),)
+    __table_args__ = (Index("uq_flag_open", "comment_id", "user_id", unique=True,
+                            sqlite_where=text("reviewed_at IS NULL"),
+                            postgresql_where=text("reviewed_at IS NULL")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason))
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ModerationAction(db.Model):

@@ -1,47 +1,29 @@
-"""Moderation service: the queue, actions on comments and members, the audit log, counts."""
+"""Moderation service: actions on comments and members, the audit log, counts."""
 
 from collections import defaultdict
 
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import extract, func, or_, select, update
 
 from survey.database import write_transaction
-from survey.discussion.comments import MAX_PAGE, DiscussionError, _count_reply
+from survey.discussion.comments import MAX_PAGE, OPEN_FLAG, DiscussionError, _count_reply
 from survey.discussion.models import Comment, CommentStatus, Flag, ModerationAction
+from survey.discussion.notifications import reply_became_visible
 from survey.extensions import db
 from survey.models import Role, User, utcnow
 
-COMMENT_ACTIONS = ("approve", "hide", "restore", "delete")
+COMMENT_ACTIONS = ("approve", "hide", "restore", "delete", "dismiss")
 MEMBER_ACTIONS = ("ban", "unban")
 LOG_PER_PAGE = 50
+MAX_BULK = 100  # comments approved in one go
 
 
-def review_queue() -> list[Comment]:
-    """Comments waiting for approval or hidden by flags, oldest first."""
-    return list(db.session.scalars(select(Comment).where(or_(
-        Comment.status == CommentStatus.PENDING, Comment.under_review))
-        .order_by(Comment.created_at, Comment.id)))
-
-
-def flags_of(comment: Comment) -> list[Flag]:
-    """The flags raised on a comment."""
-    return list(db.session.scalars(select(Flag).where(Flag.comment_id == comment.id)
-                                   .order_by(Flag.created_at)))
-
-
-def thread_context(comment: Comment) -> list[Comment]:
-    """The comments above this one, top first: what the moderator needs to judge it."""
-    chain = []
-    parent = comment.parent
-    while parent is not None:
-        chain.append(parent)
-        parent = parent.parent
-    return list(reversed(chain))
-
-
-def _log(actor: User, action: str, *, comment: Comment | None = None,
-         member: User | None = None, reason: str | None = None, note: str | None = None):
+def log_action(actor: User | None, action: str, *, comment: Comment | None = None,
+               member: User | None = None, reason: str | None = None,
+               note: str | None = None) -> None:
+    """Add an entry to the append-only audit log (inside the caller's transaction)."""
     db.session.add(ModerationAction(
-        actor_id=actor.id, action=action, comment_id=comment.id if comment else None,
+        actor_id=actor.id if actor else None, action=action,
+        comment_id=comment.id if comment else None,
         member_id=member.id if member else (comment.author_id if comment else None),
         reason=(reason or "").strip()[:500] or None, note=(note or "").strip()[:1000] or None))
 
@@ -64,32 +46,73 @@ def _may_moderate(actor: User, comment: Comment) -> bool:
     return _may_act_on(actor, author)
 
 
+def _needs_reason(reason: str | None, code: str) -> None:
+    if not (reason or "").strip():
+        raise DiscussionError(code)
+
+
 def moderate_comment(actor: User, comment: Comment, action: str, reason: str | None = None,
                      note: str | None = None) -> None:
-    """Approve, hide (a reason is required), restore or delete a comment, and log it."""
+    """Approve, hide (a reason is required), restore or delete a comment, or dismiss its
+    flags; every decision settles the flags raised so far, and is logged."""
     if action not in COMMENT_ACTIONS:
         raise DiscussionError("unknown_action")
-    if action == "hide" and not (reason or "").strip():
-        raise DiscussionError("reason_required")
+    if action == "hide":
+        _needs_reason(reason, "reason_required")
+    with write_transaction():
+        first_shown = _decide(actor, comment, action, reason, note)
+    if first_shown:
+        reply_became_visible(comment)
+
+
+def _decide(actor: User, comment: Comment, action: str, reason: str | None,
+            note: str | None) -> bool:
+    """Carry out a decision; True when it showed the comment to readers for the first time."""
     if not _may_moderate(actor, comment):
         raise DiscussionError("not_allowed")
-    with write_transaction():
-        was_visible = comment.status == CommentStatus.VISIBLE
-        if action in ("approve", "restore"):
+    was_visible = comment.status == CommentStatus.VISIBLE
+    first_approval = comment.approved_at is None
+    if action == "dismiss":
+        if comment.under_review:  # hidden by the flags now dismissed: shown again
             comment.status = CommentStatus.VISIBLE
-            comment.approved_at = comment.approved_at or utcnow()
-        else:
-            comment.status = CommentStatus.HIDDEN if action == "hide" else CommentStatus.DELETED
-        comment.under_review = False
-        now_visible = comment.status == CommentStatus.VISIBLE
-        if was_visible != now_visible:
-            _count_reply(comment.parent_id, +1 if now_visible else -1)
-        _log(actor, action, comment=comment, reason=reason, note=note)
+    elif action in ("approve", "restore"):
+        comment.status = CommentStatus.VISIBLE
+        comment.approved_at = comment.approved_at or utcnow()
+    else:
+        comment.status = CommentStatus.HIDDEN if action == "hide" else CommentStatus.DELETED
+    comment.under_review = False
+    now_visible = comment.status == CommentStatus.VISIBLE
+    if was_visible != now_visible:
+        _count_reply(comment.parent_id, +1 if now_visible else -1)
+    db.session.execute(update(Flag).where(Flag.comment_id == comment.id, OPEN_FLAG)
+                       .values(reviewed_at=utcnow()))
+    log_action(actor, "dismiss_flags" if action == "dismiss" else action, comment=comment,
+               reason=reason, note=note)
+    return now_visible and first_approval
+
+
+def approve_comments(actor: User, comment_ids: list[int]) -> tuple[int, int]:
+    """Approve several pending comments at once; returns (approved, refused). Comments that
+    are not pending (any more) or not the actor's to moderate are left as they are."""
+    wanted = set(comment_ids[:MAX_BULK])
+    approved = []
+    with write_transaction():
+        for comment in db.session.scalars(select(Comment).where(Comment.id.in_(wanted))
+                                          .order_by(Comment.id)):
+            if comment.status == CommentStatus.PENDING and _may_moderate(actor, comment):
+                _decide(actor, comment, "approve", None, None)
+                approved.append(comment)
+    for comment in approved:
+        reply_became_visible(comment)
+    return len(approved), len(wanted) - len(approved)
 
 
 def set_ban(actor: User, member: User, banned: bool, reason: str | None = None,
             note: str | None = None) -> None:
-    """Ban a member (their pending comments are hidden, new ones refused) or lift the ban."""
+    """Ban a member (a reason is required; their pending comments are hidden, new ones
+    refused) or lift the ban."""
+    if banned:
+        _needs_reason(reason, "ban_reason_required")
     if not _may_act_on(actor, member):
         raise DiscussionError("not_allowed")
     with write_transaction():
@@ -101,7 +124,8 @@ def set_ban(actor: User, member: User, banned: bool, reason: str | None = None,
                 comment.status = CommentStatus.HIDDEN
         else:
             member.banned_at = None
-        _log(actor, "ban" if banned else "unban", member=member, reason=reason, note=note)
+        log_action(actor, "ban" if banned else "unban", member=member, reason=reason,
+                   note=note)
 
 
 def audit_log(page: int = 1):
@@ -140,7 +164,8 @@ def transparency_report() -> list[dict]:
 
 def members_for_moderation(query: str = "") -> list[User]:
     """Members matching a name or email fragment, banned ones first (for the ban form)."""
-    statement = select(User).order_by(User.banned_at.is_(None), User.id)
+    statement = select(User).where(User.deleted_at.is_(None)).order_by(
+        User.banned_at.is_(None), User.id)
     if query:
         pattern = f"%{query.strip().lower()}%"
         statement = statement.where(or_(func.lower(User.email).like(pattern),

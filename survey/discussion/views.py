@@ -1,5 +1,5 @@
-"""Discussion pages: editing, deleting and flagging comments, a member's page, guidelines
-and transparency. Posting a comment sits with the finding page, which knows the releases."""
+"""Discussion pages: editing, deleting and flagging comments, guidelines and transparency.
+Posting a comment sits with the finding page, which knows the releases."""
 
 from datetime import date
 
@@ -14,18 +14,22 @@ from survey.discussion.comments import (
     delete_own_comment,
     edit_comment,
     flag_comment,
-    member_activity,
 )
-from survey.discussion.forms import EditForm, FlagForm
+from survey.discussion.forms import HIDE_REASONS, EditForm, FlagForm
 from survey.discussion.models import Comment, CommentStatus, FlagReason
 from survey.discussion.moderation import transparency_report
 from survey.discussion.web import (
+    finding_of,
     finding_url,
     flag_limit,
     flag_reason_label,
+    hiding_reason,
     member_key,
     member_name,
     message_for,
+    reason_text,
+    staff_badge,
+    thread_link,
 )
 from survey.extensions import db, limiter
 
@@ -90,14 +94,6 @@ def flag(comment_id):
         422 if form.errors else 200)
 
 
-@bp.get("/account")
-@login_required
-def account():
-    """The member's own comments and the replies to them."""
-    own, replies = member_activity(current_user)
-    return render_template("discussion/account.html", own=own, replies=replies)
-
-
 @bp.get("/guidelines")
 def guidelines():
     """The moderation guidelines."""
@@ -122,5 +118,8 @@ def month_name(month: str) -> str:
 
 def init_app(app):
     """The template helpers of discussion pages."""
-    app.jinja_env.globals.update(can_edit=can_edit, member_name=member_name,
-                                 flag_reason_label=flag_reason_label, month_name=month_name)
+    app.jinja_env.globals.update(
+        can_edit=can_edit, member_name=member_name, staff_badge=staff_badge,
+        flag_reason_label=flag_reason_label, hide_reasons=HIDE_REASONS, reason_text=reason_text,
+        hiding_reason=hiding_reason, finding_of=finding_of, thread_link=thread_link,
+        month_name=month_name)

@@ -28,6 +28,8 @@ NOT_PAGES = {
     "findings.finding_csv": "a CSV download",
     "exports.download": "a file download",
     "authoring.download": "a YAML download",
+    "health.healthz": "JSON for load balancers (test_outages.py)",
+    "health.readyz": "JSON for load balancers (test_outages.py)",
 }
 PAGE_RULES = sorted((rule for rule in url_map_rules() if "GET" in rule.methods
                      and rule.endpoint not in NOT_PAGES and not rule.rule.startswith("/api/")),
@@ -41,7 +43,8 @@ VARIANT_ROLES = ("visitor", "admin")
 def test_the_sweep_covers_the_pages():
     swept = {rule.endpoint for rule in PAGE_RULES}
     assert swept >= {"main.index", "taking.take", "findings.finding_page", "moderation.queue",
-                     "admin.index", "accounts.login", "discussion.account"}
+                     "admin.index", "accounts.login", "account.index",
+                     "accounts.reset_password"}
     known = {rule.endpoint for rule in url_map_rules()}
     assert set(NOT_PAGES) <= known, "a route left out of the sweep no longer exists"
 
@@ -59,6 +62,8 @@ def addresses(rule, site) -> list[str]:
                 for token in site.resume_tokens.values()]
     if rule.endpoint == "discussion.flag":
         values["comment_id"] = site.other_comment
+    if rule.endpoint == "accounts.reset_password":
+        values["token"] = site.reset_token
     return [rule_url(site.app, rule, values, method="GET")]
 
 

@@ -16,7 +16,11 @@ TITLE = "LinkedIn is to blame."  # the factory survey's `blame` finding has its 
 
 @pytest.fixture
 def two_releases(make_survey):
-    """The factory survey published twice: from 40 responses, then from 60."""
+    """The factory survey published twice: from 40 responses, then from 60.
+
+    The likert question's answers come in thirds: 14, 13, 13 of 40, each published rounded
+    to 10, so release 1 shows a total of 30 (the sum of its rounded cells); release 2's
+    20, 20, 20 add up to 60."""
     make_survey()
     add_answer_sets(SLUG, balanced(40))
     publish(SLUG)
@@ -51,7 +55,7 @@ def test_reader_opens_a_finding_and_an_earlier_release(open_tab, live_url, two_r
 
     page.get_by_label("Release").select_option("1")
     page.get_by_role("button", name="Show").click()
-    expect(caption).to_have_text("Answers of 40 respondents")
+    expect(caption).to_have_text("Answers of 30 respondents")  # 10 + 10 + 10, see above
     assert re.search(r"[?&]release=1\b", page.url)
     expect(page.get_by_label("Release")).to_have_value("1")
     assert chart_loaded(page) > 0

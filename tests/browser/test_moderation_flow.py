@@ -1,6 +1,8 @@
-"""A member discusses a finding and a moderator moderates it, each in their own Chromium tab,
-through the pages only: post, reply, flag; approve, hide with a reason, ban; then the audit log
-and the public numbers show what happened."""
+"""A member discusses a finding and a moderator works the queue, each in their own Chromium
+tab: the member posts, replies and flags through the pages; the moderator approves several
+comments at once, dismisses a flag, hides with a preset and with written reasons (refused
+first without one) and bans, with the keyboard alone; then the audit log and the public
+numbers show what happened."""
 
 import re
 from datetime import UTC, datetime
@@ -10,6 +12,7 @@ from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
 from survey.discussion.comments import post_comment
+from survey.discussion.moderation import moderate_comment
 from survey.models import Role
 from survey.surveys import find_survey
 from tests.helpers.accounts import PASSWORD
@@ -24,18 +27,24 @@ from tests.helpers.discussion import (
 )
 
 pytestmark = pytest.mark.browser
+MAX_TABS = 200  # presses of Tab to reach a control: more means the page is in the way
 
 
 @pytest.fixture
 def discussion(app, monkeypatch):
-    """A published finding with two comments by a moderator, a new member, and the moderator."""
+    """A published finding with a moderator's question, a member's approved comment, a new
+    member's pending one; the moderator, and Paula, who is new too."""
     cheap_passwords(monkeypatch)
     publish_demo_release()
     moderator = make_member("mod@example.org", Role.MODERATOR, "Moderatorin")
     member = make_member("paula@example.org", name="Paula")
     survey = find_survey(SLUG)
     answer_me = post_comment(moderator, survey, FINDING, 1, "What do you make of this?")
-    flag_me = post_comment(moderator, survey, FINDING, 1, "A comment Paula finds off topic")
+    flag_me = post_comment(make_member("tina@example.org", name="Tina"), survey, FINDING, 1,
+                           "A comment Paula finds off topic")
+    moderate_comment(moderator, flag_me, "approve")
+    post_comment(make_member("otto@example.org", name="Otto"), survey, FINDING, 1,
+                 "Otto's first words")
     return moderator, member, answer_me, flag_me
 
 
@@ -47,7 +56,22 @@ def log_in(page: Page, live_url: str, email: str) -> None:
     expect(page.get_by_role("status")).to_have_text("You are logged in.")
 
 
-def test_member_discusses_and_moderator_approves_hides_and_bans(live_url, open_tab, discussion):
+def tab_to(page: Page, control) -> None:
+    """Press Tab (only the keyboard) until `control` (a locator) has the focus."""
+    handle = control.element_handle()
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if page.evaluate("element => document.activeElement === element", handle):
+            return
+    raise AssertionError(f"Tab never reached {control}")
+
+
+def item(page: Page, text: str):
+    return page.locator("li.queue-item", has_text=text)
+
+
+def test_member_discusses_and_moderator_works_the_queue_with_the_keyboard(
+        live_url, open_tab, discussion):
     moderator, member, answer_me, flag_me = discussion
     paula, mod = open_tab(), open_tab()
 
@@ -60,6 +84,7 @@ def test_member_discusses_and_moderator_approves_hides_and_bans(live_url, open_t
     own = paula.locator("li.comment", has_text="looks high to me")
     expect(own.locator("em")).to_have_text("share")
     expect(own).to_contain_text("waiting for approval: only you see it")
+    expect(paula.locator(f"#comment-{answer_me.id}")).to_contain_text("Moderator")  # a badge
 
     thread = paula.locator(f"#comment-{answer_me.id}")
     thread.get_by_text("Reply", exact=True).click()
@@ -75,42 +100,64 @@ def test_member_discusses_and_moderator_approves_hides_and_bans(live_url, open_t
     expect(paula.get_by_role("status")).to_have_text(
         "Thank you. Moderators will look at the comment.")
 
-    # The moderator sees both comments in the queue, the reply with its thread, and acts.
+    # The moderator opens the queue: the one flag brought the comment in, with its reason.
     log_in(mod, live_url, moderator.email)
-    mod.get_by_role("link", name="Moderation", exact=True).click()
-    items = mod.locator("li.queue-item")
-    expect(items).to_have_count(2)
-    expect(items.nth(0)).to_contain_text("looks high to me")  # oldest first
-    reply_item = items.nth(1)
-    expect(reply_item).to_contain_text("crosses the line")
-    reply_item.get_by_text("Thread above this comment").click()
-    expect(reply_item.locator("ol.context")).to_contain_text("What do you make of this?")
+    mod.goto(f"{live_url}/moderation/")
+    expect(mod.locator("li.queue-item")).to_have_count(4)
+    flagged = item(mod, "finds off topic")
+    expect(flagged).to_contain_text("1 open flag")
+    expect(flagged).to_contain_text("Off topic (1)")
+    expect(flagged).to_contain_text("not about XING")
+    reply = item(mod, "crosses the line")
+    expect(reply).to_contain_text("In reply to")
+    expect(reply).to_contain_text("What do you make of this?")
+    expect(reply.get_by_role("link", name="View in the thread")).to_have_attribute(
+        "href", re.compile(f"#comment-{answer_me.id}$"))
 
-    items.nth(0).locator("form[action$='/approve']").get_by_role("button").click()
-    expect(mod.get_by_role("status")).to_have_text("Done: approved.")
+    # Keyboard only from here: tick two comments, approve both at once.
+    for text in ("looks high to me", "Otto's first words"):
+        tab_to(mod, item(mod, text).get_by_label("Tick to approve with others"))
+        mod.keyboard.press("Space")
+    tab_to(mod, mod.get_by_role("button", name="Approve the ticked comments"))
+    mod.keyboard.press("Enter")
+    expect(mod.get_by_role("status")).to_have_text("Approved: 2.")
+    expect(mod.locator("li.queue-item")).to_have_count(2)
 
-    hide = mod.locator("li.queue-item", has_text="crosses the line").locator(
-        "form[action$='/hide']")
-    hide.get_by_role("button", name="Hide").click()  # without a reason: refused
-    expect(mod.get_by_role("alert")).to_contain_text(  # an error, told as one
-        "Please give a reason for hiding the comment.")
-    hide = mod.locator("li.queue-item", has_text="crosses the line").locator(
-        "form[action$='/hide']")
-    hide.get_by_label("Reason (required to hide or ban)").fill("insults another member")
-    hide.get_by_role("button", name="Hide").click()
+    # The flag was unfounded: dismiss it.
+    tab_to(mod, item(mod, "finds off topic").get_by_role("button", name="Dismiss the flags"))
+    mod.keyboard.press("Enter")
+    expect(mod.get_by_role("status")).to_have_text("Done: flags dismissed.")
+
+    # Hiding without a reason is refused beside the field; then a written reason.
+    tab_to(mod, item(mod, "crosses the line").get_by_text("Hide, delete or ban…"))
+    mod.keyboard.press("Enter")  # opens the reasoned decisions
+    tab_to(mod, item(mod, "crosses the line").get_by_role("button", name="Hide"))
+    mod.keyboard.press("Enter")
+    expect(mod.get_by_role("alert")).to_contain_text("Please give a reason for hiding")
+    words = item(mod, "crosses the line").get_by_label("or in your own words")
+    expect(words).to_have_attribute("aria-invalid", "true")
+    tab_to(mod, words)
+    mod.keyboard.type("insults another member")
+    mod.keyboard.press("Enter")  # Enter in the text field submits its form: Hide
     expect(mod.get_by_role("status")).to_have_text("Done: hidden.")
     expect(mod.get_by_text("The queue is empty.")).to_be_visible()
 
-    # Readers now see the approved comment and not the hidden reply.
+    # Readers see the approved comments, not the hidden reply; Paula sees why it is hidden.
     mod.goto(live_url + PAGE)
     expect(mod.locator("li.comment", has_text="looks high to me")).to_be_visible()
     expect(mod.get_by_text("crosses the line")).to_have_count(0)
+    paula.goto(live_url + PAGE)
+    hidden = paula.locator("li.depth-2", has_text="crosses the line")
+    expect(hidden).to_contain_text("hidden by moderators: only you see it")
+    expect(hidden).to_contain_text("Reason: insults another member")
 
-    # The moderator bans Paula from the members page.
+    # The moderator bans Paula from the members page, with a preset reason, by keyboard.
     mod.goto(f"{live_url}/moderation/members?q=paula")
     row = mod.locator("tr", has_text="paula@example.org")
-    row.get_by_label("Reason (required to hide or ban)").fill("repeated insults")
-    row.get_by_role("button", name="Ban", exact=True).click()
+    tab_to(mod, row.get_by_label("Reason for hiding or banning"))
+    mod.keyboard.press("ArrowDown")  # the first preset: spam or advertising
+    tab_to(mod, row.get_by_role("button", name="Ban", exact=True))
+    mod.keyboard.press("Enter")
     expect(mod.get_by_role("status")).to_have_text("Done: banned.")
     expect(mod.locator("tr", has_text="paula@example.org")).to_contain_text("banned")
 
@@ -122,18 +169,21 @@ def test_member_discusses_and_moderator_approves_hides_and_bans(live_url, open_t
     # The audit log names who did what to which comment or member, when, and why.
     mod.goto(f"{live_url}/moderation/log")
     rows = table_rows(mod.content())
-    assert [row[1:] for row in rows[1:]] == [
-        ["Moderatorin", "banned", "", "Paula", "repeated insults"],
-        ["Moderatorin", "hidden", rows[2][3], "Paula", "insults another member"],
-        ["Moderatorin", "approved", rows[3][3], "Paula", ""],
+    assert [row[1:3] + row[4:] for row in rows[1:]] == [
+        ["Moderatorin", "banned", "Paula", "Spam or advertising"],
+        ["Moderatorin", "hidden", "Paula", "insults another member"],
+        ["Moderatorin", "flags dismissed", "Tina", ""],
+        ["Moderatorin", "approved", "Paula", ""],
+        ["Moderatorin", "approved", "Otto", ""],
+        ["Moderatorin", "approved", "Tina", ""],
     ]
-    assert re.fullmatch(r"#\d+", rows[2][3]) and re.fullmatch(r"#\d+", rows[3][3])
-    expect(mod.locator("table time")).to_have_count(3)
+    assert all(re.fullmatch(r"#\d+", row[3]) for row in rows[2:])
+    expect(mod.locator("table time")).to_have_count(6)
 
     # The public page counts it, without names.
     paula.goto(live_url + "/transparency")
     month = format_date(datetime.now(UTC), "LLLL yyyy", locale="en")  # "December 2026"
     rows = table_rows(paula.content())
-    assert rows[1] == [month, "4", "1", "0", "0", "0", "1", "0", "0", "1"]
+    assert rows[1] == [month, "5", "1", "0", "0", "0", "1", "0", "0", "1"]
     for name in ("Paula", "Moderatorin", "paula@example.org", "mod@example.org"):
         expect(paula.locator("main")).not_to_contain_text(name)

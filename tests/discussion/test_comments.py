@@ -17,7 +17,8 @@ from survey.discussion.comments import (
     post_comment,
 )
 from survey.discussion.models import Comment, CommentStatus, Flag, FlagReason
-from survey.discussion.moderation import moderate_comment, review_queue, set_ban
+from survey.discussion.moderation import moderate_comment, set_ban
+from survey.discussion.queue import review_queue
 from survey.extensions import db
 from survey.models import Role, utcnow
 from survey.surveys import find_survey
@@ -358,7 +359,7 @@ def test_new_members_first_comments_wait_for_approval_then_they_are_trusted(
         assert f"Early comment {number}" not in visitor_view
     assert own_view.count("waiting for approval: only you see it") == APPROVALS_BEFORE_TRUST
     assert "waiting for approval" not in other_view
-    assert {c.id for c in review_queue()} == {c.id for c in pending}
+    assert {item.comment.id for item in review_queue().items} == {c.id for c in pending}
 
     for comment in pending:
         moderate_comment(moderator, fresh(Comment, comment.id), "approve")
@@ -370,7 +371,7 @@ def test_new_members_first_comments_wait_for_approval_then_they_are_trusted(
     assert flashed(author) == []
     assert last_comment().status == CommentStatus.VISIBLE
     assert "Trusted now" in page_text(reader)
-    assert review_queue() == []
+    assert review_queue().items == []
 
 
 def test_two_approvals_are_not_enough(app, moderator, alice, bob):
@@ -462,7 +463,7 @@ def test_three_flags_from_different_members_hide_the_comment_for_review(app, mod
         assert still_shown == (number < FLAGS_TO_HIDE)
     hidden = fresh(Comment, comment.id)
     assert (hidden.status, hidden.under_review) == (CommentStatus.HIDDEN, True)
-    assert [c.id for c in review_queue()] == [comment.id]
+    assert [item.comment.id for item in review_queue().items] == [comment.id]
     queue = browser_of(app, moderator).get("/moderation/")
     assert "Offensive words" in queue.text and f"hidden by {FLAGS_TO_HIDE} flags" in queue.text
 

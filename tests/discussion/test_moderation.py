@@ -9,7 +9,12 @@ import pytest
 from babel.dates import format_date as babel_date
 from sqlalchemy import delete, func, select, update
 
-from survey.discussion.comments import FLAGS_TO_HIDE, flag_comment, post_comment
+from survey.discussion.comments import (
+    FLAGS_TO_HIDE,
+    DiscussionError,
+    flag_comment,
+    post_comment,
+)
 from survey.discussion.models import (
     AppendOnlyError,
     Comment,
@@ -153,11 +158,13 @@ def test_discussion_and_moderation_forms_need_the_csrf_token(app, app_config, ru
     own = write(moderator, "The moderator's own words")
     others = write(alice, "Words of Alice")
     moderate_comment(moderator, others, "approve")
+    pending = write(alice, "Words of Alice, waiting")
     comment = own if rule.endpoint in ("discussion.edit", "discussion.delete") else others
     values = {"slug": SLUG, "finding_id": FINDING, "comment_id": comment.id,
               "member_id": alice.id, "action": "hide" if "comment" in rule.rule else "ban"}
     url = rule_url(app, rule, values, method="POST")
-    data = {"body": "Changed words", "release": "1", "reason": "spam", "note": "n"}
+    data = {"body": "Changed words", "release": "1", "reason": "spam",
+            "comment_id": str(pending.id)}
     client = browser_of(app, moderator)
     before = database_rows()
 
@@ -180,6 +187,11 @@ def flag_by_members(comment, count, reason=FlagReason.ABUSE):
         flag_comment(make_member(f"flagger{number}@example.org"), comment, reason, None)
 
 
+def queue_item(page: str, comment) -> str:
+    """The HTML of one comment's item in the queue."""
+    return page.split(f'id="queue-{comment.id}"')[1].split('<li class="queue-item"')[0]
+
+
 def test_queue_shows_pending_and_flagged_comments_oldest_first_with_their_thread(
         app, moderator, alice):
     flagged = write(moderator, "Flagged by three members")
@@ -190,19 +202,180 @@ def test_queue_shows_pending_and_flagged_comments_oldest_first_with_their_thread
     flag_by_members(flagged, FLAGS_TO_HIDE)
 
     page = browser_of(app, moderator).get("/moderation/").text
-    order = [int(n) for n in re.findall(r'id="queue-(\d+)"', page)]
+    order = [int(n) for n in re.findall(r'<li class="queue-item" id="queue-(\d+)"', page)]
     assert order == [flagged.id, first.id, second.id]
     assert "A visible comment nobody flagged" not in page
-    first_item = page.split(f'id="queue-{first.id}"')[1].split('id="queue-')[0]
-    assert "Thread above this comment" in first_item and "The comment above" in first_item
+    first_item = queue_item(page, first)
+    assert "In reply to" in first_item and "The comment above" in first_item
     assert "waiting for approval" in first_item
-    flagged_item = page.split(f'id="queue-{flagged.id}"')[1].split('id="queue-')[0]
+    flagged_item = queue_item(page, flagged)
     assert f"hidden by {FLAGS_TO_HIDE} flags" in flagged_item
-    assert "Abusive or hateful" in flagged_item
+    assert f"Abusive or hateful ({FLAGS_TO_HIDE})" in flagged_item
 
 
 def test_empty_queue_says_so(app, moderator):
     assert "The queue is empty." in browser_of(app, moderator).get("/moderation/").text
+
+
+def test_one_flag_puts_a_comment_in_the_queue_with_its_reasons(app, moderator, alice, bob):
+    comment = write(moderator, "Flagged once")
+    client = browser_of(app, make_member("mod2@example.org", Role.ADMIN, "Zweite"))
+    assert "The queue is empty." in client.get("/moderation/").text
+    flag_comment(alice, comment, FlagReason.OFF_TOPIC, "not about XING")
+    page = client.get("/moderation/").text
+    item = queue_item(page, comment)
+    assert "1 open flag" in item and "Off topic (1)" in item and "not about XING" in item
+    flag_comment(bob, comment, FlagReason.SPAM, None)
+    item = queue_item(client.get("/moderation/").text, comment)
+    assert "2 open flags" in item and "Off topic (1)" in item and "Spam or advertising (1)" in item
+    assert "Flagged once" in page_text(browser_of(app))  # still shown until the third flag
+
+
+def test_the_queue_filters_and_sorts(app, moderator, alice, bob):
+    pending = write(alice, "Waiting words")
+    flagged = write(moderator, "Flagged words")
+    hidden = write(moderator, "Hidden words")
+    much_flagged = write(moderator, "Flagged twice")
+    flag_comment(alice, flagged, FlagReason.SPAM, None)
+    flag_comment(alice, much_flagged, FlagReason.SPAM, None)
+    flag_comment(bob, much_flagged, FlagReason.ABUSE, None)
+    moderate_comment(make_member("admin2@example.org", Role.ADMIN), hidden, "hide", "spam")
+    client = browser_of(app, moderator)
+
+    def shown(query):
+        page = client.get("/moderation/", query_string=query).text
+        return [int(n) for n in re.findall(r'<li class="queue-item" id="queue-(\d+)"', page)]
+
+    assert shown({}) == [pending.id, flagged.id, much_flagged.id]
+    assert shown({"show": "flagged"}) == [flagged.id, much_flagged.id]
+    assert shown({"show": "pending"}) == [pending.id]
+    assert shown({"show": "hidden"}) == [hidden.id]
+    assert shown({"sort": "newest"}) == [much_flagged.id, flagged.id, pending.id]
+    assert shown({"sort": "flags"}) == [much_flagged.id, flagged.id, pending.id]
+    assert shown({"show": "nonsense", "sort": "nonsense", "page": "x"}) == shown({})
+    page = client.get("/moderation/", query_string={"show": "flagged"}).text
+    assert re.search(r'aria-current="page">Flagged \(2\)</a>', page)
+    assert "Waiting for approval (1)" in page and "Hidden (1)" in page
+
+
+def test_each_item_shows_its_finding_the_comment_it_answers_and_the_authors_record(
+        app, moderator, alice):
+    top = write(moderator, "The question above")
+    earlier = write(alice, "An earlier comment")
+    moderate_comment(moderator, earlier, "approve")
+    removed = write(alice, "A removed comment")
+    moderate_comment(moderator, removed, "hide", "spam")
+    flag_comment(make_member("flagger@example.org"), earlier, FlagReason.SPAM, None)
+    reply = write(alice, "Alice replies", top)
+    item = queue_item(browser_of(app, moderator).get("/moderation/").text, reply)
+    assert "Is LinkedIn responsible" in item or "LinkedIn" in item  # the finding's title
+    assert "In reply to" in item and "The question above" in item
+    assert "Moderatorin" in item and '<span class="badge">Moderator</span>' in item
+    assert f'href="/findings/{SLUG}/{FINDING}#comment-{top.id}"' in item
+    assert "approved 1, hidden 1, flags received 1" in item
+
+
+def test_the_item_links_a_visible_comment_in_its_thread(app, moderator, alice):
+    comment = write(moderator, "Visible and flagged")
+    flag_comment(alice, comment, FlagReason.SPAM, None)
+    item = queue_item(browser_of(app, moderator).get("/moderation/").text, comment)
+    assert f'href="/findings/{SLUG}/{FINDING}#comment-{comment.id}">View in the thread' in item
+
+
+def test_approving_is_one_click_without_a_reason(app, moderator, alice):
+    comment = write(alice, "Approve me")
+    page = browser_of(app, moderator).get("/moderation/").text
+    item = queue_item(page, comment)
+    approve = re.search(r'<form method="post" action="([^"]+)" class="quick">(.*?)</form>', item,
+                        re.S)
+    assert approve and approve.group(1).endswith(f"/comments/{comment.id}/approve")
+    assert "<input" not in approve.group(2).replace('<input type="hidden" name="csrf_token"', "")
+    response = browser_of(app, moderator).post(approve.group(1))
+    assert response.status_code == 302
+    assert fresh(Comment, comment.id).status == CommentStatus.VISIBLE
+    assert [(e.action, e.reason) for e in log_entries()] == [("approve", None)]
+
+
+def test_dismissing_flags_is_logged_and_later_flags_of_the_same_members_count(
+        app, moderator, alice):
+    comment = write(alice, "Flagged unfairly")
+    moderate_comment(moderator, comment, "approve")
+    flaggers = [make_member(f"flagger{n}@example.org") for n in range(FLAGS_TO_HIDE)]
+    for flagger in flaggers[:2]:
+        flag_comment(flagger, comment, FlagReason.ABUSE, None)
+    client = browser_of(app, moderator)
+    assert act(client, comment, "dismiss") == ["Done: flags dismissed."]
+    assert f'id="queue-{comment.id}"' not in client.get("/moderation/").text
+    assert [e.action for e in log_entries()] == ["approve", "dismiss_flags"]
+    rows = table_rows(client.get("/moderation/log").text)
+    assert rows[1][1:4] == ["Moderatorin", "flags dismissed", f"#{comment.id}"]
+
+    for flagger in flaggers[:2]:  # the same members flag it again: their flags count anew
+        flag_comment(flagger, comment, FlagReason.ABUSE, None)
+    assert f'id="queue-{comment.id}"' in client.get("/moderation/").text
+    assert fresh(Comment, comment.id).status == CommentStatus.VISIBLE
+    assert flag_comment(flaggers[2], comment, FlagReason.ABUSE, None) is True  # the third
+    assert fresh(Comment, comment.id).status == CommentStatus.HIDDEN
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Flag.id))) == 5
+
+
+def test_a_member_cannot_flag_twice_while_the_first_flag_is_open(app, moderator, alice):
+    comment = write(moderator, "Flag me once")
+    flag_comment(alice, comment, FlagReason.SPAM, None)
+    with pytest.raises(DiscussionError, match="already_flagged"):
+        flag_comment(alice, comment, FlagReason.ABUSE, None)
+
+
+def test_dismissing_the_flags_that_hid_a_comment_shows_it_again(app, moderator, alice):
+    comment = write(alice, "Hidden by flags")
+    moderate_comment(moderator, comment, "approve")
+    flag_by_members(comment, FLAGS_TO_HIDE)
+    moderate_comment(moderator, fresh(Comment, comment.id), "dismiss")
+    assert fresh(Comment, comment.id).status == CommentStatus.VISIBLE
+    assert "Hidden by flags" in page_text(browser_of(app))
+
+
+def test_several_comments_are_approved_at_once(app, moderator, admin, alice, bob):
+    ones = [write(alice, "First of Alice"), write(bob, "First of Bob")]
+    staff_comment = write(make_member("mod2@example.org", Role.MODERATOR), "Visible already")
+    left_alone = write(alice, "Not ticked")
+    client = browser_of(app, moderator)
+    page = client.get("/moderation/").text
+    assert page.count('form="bulk" name="comment_id"') == 3  # the pending ones only
+    response = client.post("/moderation/approve",
+                           data={"comment_id": [str(c.id) for c in ones] + [str(staff_comment.id)]})
+    assert response.status_code == 302
+    assert flashed(client) == ["Approved: 2. Left as they were: 1."]
+    assert [fresh(Comment, c.id).status for c in ones] == [CommentStatus.VISIBLE] * 2
+    assert fresh(Comment, left_alone.id).status == CommentStatus.PENDING
+    assert [e.action for e in log_entries()] == ["approve", "approve"]
+    assert client.post("/moderation/approve", data={}).status_code == 302
+    assert flashed(client) == ["Tick the comments to approve first."]
+
+
+def test_banning_from_the_queue_needs_a_reason_and_returns_to_it(app, moderator, alice):
+    comment = write(alice, "Spam spam")
+    client = browser_of(app, moderator)
+    url = f"/moderation/members/{alice.id}/ban?comment={comment.id}"
+    refused = client.post(url, data={"preset": "", "reason": ""})
+    assert refused.status_code == 422
+    assert "Please give a reason for the ban." in queue_item(refused.text, comment)
+    assert not fresh(User, alice.id).is_banned
+    done = client.post(url, data={"preset": "spam", "reason": ""})
+    assert done.status_code == 302 and done.headers["Location"] == "/moderation/"
+    assert fresh(User, alice.id).is_banned
+    assert log_entries()[-1].reason == "spam"
+
+
+def test_staff_comments_carry_a_badge(app, moderator, admin, alice):
+    for author, body in ((moderator, "Said by a moderator"), (admin, "Said by an admin")):
+        write(author, body)
+    moderate_comment(moderator, write(alice, "Said by a member"), "approve")
+    page = page_text(browser_of(app))
+    badges = re.findall(r'<strong>([^<]+)</strong> <span class="badge">([^<]+)</span>', page)
+    assert sorted(badges) == [("Adminin", "Admin"), ("Moderatorin", "Moderator")]
+    assert "Alice</strong> <span" not in page
 
 
 # -- actions on comments -------------------------------------------------------------------
@@ -226,7 +399,7 @@ def test_approve_hide_restore_and_delete_change_what_readers_see(app, moderator,
 
     assert act(client, comment, "hide", "insults a respondent") == ["Done: hidden."]
     assert "Words under review" not in page_text(reader)
-    assert "Words under review" not in page_text(browser_of(app, alice))
+    assert "Words under review" not in page_text(browser_of(app, make_member("x@example.org")))
     assert fresh(Comment, comment.id).status == CommentStatus.HIDDEN
 
     assert act(client, comment, "restore") == ["Done: restored."]
@@ -240,12 +413,58 @@ def test_approve_hide_restore_and_delete_change_what_readers_see(app, moderator,
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_hiding_needs_a_reason_and_changes_nothing_without_one(app, moderator, alice, reason):
-    comment = write(moderator, "Still here")
+    comment = write(alice, "Still here")
+    moderate_comment(moderator, comment, "approve")
+    flag_by_members(comment, 1)
     client = browser_of(app, moderator)
-    assert act(client, comment, "hide", reason) == [REASON_MESSAGE]
+    response = client.post(f"/moderation/comments/{comment.id}/hide",
+                           data={"preset": "", "reason": reason})
+    assert response.status_code == 422
+    item = queue_item(response.text, comment)
+    field = f'id="reason-{comment.id}-reason"'
+    assert REASON_MESSAGE in item and f'id="reason-{comment.id}-error"' in item
+    assert re.search(rf'<select id="reason-{comment.id}-preset"[^>]*aria-invalid="true"', item)
+    assert field in item and 'role="alert"' in response.text
     assert fresh(Comment, comment.id).status == CommentStatus.VISIBLE
     assert "Still here" in page_text(browser_of(app))
+    assert [e.action for e in log_entries()] == ["approve"]
+
+
+def test_a_refused_reason_comes_back_as_typed(app, moderator, alice):
+    comment = write(alice, "Still here")
+    too_long = "Rude " * 101
+    response = browser_of(app, moderator).post(
+        f"/moderation/comments/{comment.id}/hide", data={"reason": too_long})
+    assert response.status_code == 422
+    item = queue_item(response.text, comment)
+    assert f'value="{too_long}"' in item and "500" in item
+    assert fresh(Comment, comment.id).status == CommentStatus.PENDING
     assert log_entries() == []
+
+
+def test_hiding_takes_a_preset_reason_and_the_author_reads_it_in_their_language(
+        app, moderator, alice):
+    comment = write(alice, "Words that break the rules")
+    moderate_comment(moderator, comment, "approve")
+    client = browser_of(app, moderator)
+    assert client.post(f"/moderation/comments/{comment.id}/hide",
+                       data={"preset": "off_topic", "reason": ""}).status_code == 302
+    assert log_entries()[-1].reason == "off_topic"
+    author = browser_of(app, alice)
+    own = page_text(author)
+    assert "Words that break the rules" in own and "Reason: Off topic" in own
+    assert "hidden by moderators: only you see it" in own
+    german = author.get("/account?lang=de").text
+    assert "Grund: Am Thema vorbei" in german
+    assert "Words that break the rules" not in page_text(browser_of(app))
+
+
+def test_written_words_win_over_a_preset(app, moderator, alice):
+    comment = write(alice, "Words")
+    browser_of(app, moderator).post(f"/moderation/comments/{comment.id}/hide",
+                                    data={"preset": "spam", "reason": "names a colleague"})
+    assert log_entries()[-1].reason == "names a colleague"
+    assert "Reason: names a colleague" in browser_of(app, alice).get("/account").text
 
 
 def test_hidden_comment_with_replies_leaves_a_placeholder(app, moderator, alice):
@@ -299,7 +518,7 @@ def test_nobody_moderates_their_own_comment(app, admin, alice):
 
 def ban(client, member, action="ban", reason="spam again"):
     response = client.post(f"/moderation/members/{member.id}/{action}",
-                           data={"reason": reason, "note": "see queue"})
+                           data={"reason": reason})
     assert response.status_code == 302
     return flashed(client)
 
@@ -379,8 +598,8 @@ def test_every_action_appears_in_the_log_with_who_what_which_when_and_why(
         ["Moderatorin", "hidden", f"#{comment.id}", "Alice", "names a colleague"],
         ["Moderatorin", "restored", f"#{comment.id}", "Alice", ""],
         ["Moderatorin", "deleted", f"#{comment.id}", "Alice", "spam link"],
-        ["Moderatorin", "banned", "", "Alice", "repeated spam (see queue)"],
-        ["Moderatorin", "ban lifted", "", "Alice", "promised to behave (see queue)"],
+        ["Moderatorin", "banned", "", "Alice", "repeated spam"],
+        ["Moderatorin", "ban lifted", "", "Alice", "promised to behave"],
         ["the system", "hidden by three flags", f"#{flagged.id}", "", f"{FLAGS_TO_HIDE} flags"],
         ["Moderatorin", "deleted by its author", f"#{own.id}", "", ""],
     ]

@@ -1,6 +1,7 @@
 """A whole site with something on every page, for tests that visit every page as every role
 (the browser sweep) and for looking at the pages: the article's survey with a published
-release (real charts), members of each role, comments in each state, an export, drafts."""
+release (real charts), members of each role, comments in each state, an export, drafts, a
+password reset link."""
 
 import random
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from survey.definition.navigation import answers_before
 from survey.discussion.comments import flag_comment, post_comment
 from survey.discussion.models import FlagReason
 from survey.discussion.moderation import moderate_comment
-from survey.models import Role
+from survey.models import Role, TokenPurpose
+from survey.passwords import issue_link
 from survey.responses import new_submission_id, save_draft, start_draft
 from survey.surveys import definition_of, find_survey, newest_version
 from tests.helpers.discussion import SLUG, load_article_survey, make_member
@@ -35,6 +37,7 @@ class Site:
     other_comment: int = 0  # the moderator's, visible: the member may flag it
     export_job: int = 0
     resume_tokens: dict[str, str] = field(default_factory=dict)  # page id -> token
+    reset_token: str = ""  # a mailed link's, to choose a new password
 
 
 def build_site() -> Site:
@@ -62,6 +65,9 @@ def build_site() -> Site:
         newcomer = make_member(f"new{number}@example.org")
         post_comment(newcomer, survey, finding, release.number, f"First comment {number}.")
     flag_comment(users["member"], other, FlagReason.OFF_TOPIC, "Not about the finding.")
+    hidden = post_comment(users["member"], survey, finding, release.number, "Too far.")
+    moderate_comment(users["admin"], hidden, "hide", "identifies_person")
+    site.reset_token = issue_link(make_member("forgetful@example.org"), TokenPurpose.RESET)
     site.export_job = create_job(survey, users["admin"], "csv", {"k": 5, "text": "drop"}).id
     version = newest_version(survey)
     answers = full_answers(definition)

@@ -5,12 +5,13 @@ import functools
 from werkzeug.routing import Rule
 
 from app import create_app
+from tests.helpers.database import SECRET_KEY
 
 
 @functools.cache
 def url_map_rules() -> tuple[Rule, ...]:
     """The URL rules of an app built as production builds it (read at collection, once)."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "collection-only",
+    app = create_app({"TESTING": True, "SECRET_KEY": SECRET_KEY,
                       "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": False})
     rules = tuple(app.url_map.iter_rules())
     with app.app_context():

@@ -1,7 +1,7 @@
 """Releases as people and programs see them: every finding kind published with n, method
-and table; small surveys withheld; small cells suppressed (with complements) on the page,
-in the API, the CSV and the chart; releases immutable; the API matching the page; German
-and English pages; who may publish."""
+and table; small surveys withheld; counts rounded on the page, in the API, the CSV and the
+chart alike, and the protection stated; releases immutable; the API matching the page;
+German and English pages; who may publish."""
 
 import csv
 import io
@@ -15,7 +15,7 @@ from reports.models import ImmutableError, Release
 from survey.definition.model import DONT_KNOW, OTHER, localize
 from survey.extensions import db
 from survey.models import Role
-from survey.surveys import definition_of, find_survey, newest_version
+from survey.surveys import definition_of, find_survey, newest_definition, newest_version
 from tests.helpers.database import assert_database_refuses
 from tests.helpers.releasing import (
     add_answer_sets,
@@ -157,8 +157,9 @@ def assert_page_matches(table, finding, definition, k) -> None:
     if data["type"] in ("distribution", "likert_summary"):
         assert len(table.rows) == len(data["labels"])
         for row, withheld, label, count, status, share in zip(
-                table.rows, table.withheld, data["labels"], data["counts"], data["status"],
-                data["shares"], strict=True):
+                table.rows, table.withheld, data["labels"], data["counts"],
+                data.get("status") or ["shown"] * len(data["labels"]), data["shares"],
+                strict=True):
             assert row[0] == english_label(definition, question, label)
             _same_count(row[1], count, status, k)
             assert withheld[0] == (status != "shown")
@@ -167,8 +168,10 @@ def assert_page_matches(table, finding, definition, k) -> None:
         by = finding["by"]
         assert table.header[1:-1] == [english_label(definition, question, c)
                                       for c in data["column_labels"]]
+        status = data.get("status") or [["shown"] * len(data["column_labels"])
+                                        for _row in data["row_labels"]]
         for row, withheld, label, counts, statuses, shares, total in zip(
-                table.rows, table.withheld, data["row_labels"], data["counts"], data["status"],
+                table.rows, table.withheld, data["row_labels"], data["counts"], status,
                 data["row_shares"], data["row_totals"], strict=True):
             assert row[0] == english_label(definition, by, label)
             assert not withheld[-1]  # the row total
@@ -224,7 +227,7 @@ def assert_api_matches_page(client, slug: str, document: dict, query: str = "") 
 def test_api_matches_the_page(client, article_release):
     document = api(client)
     assert document["release"] == 1 and document["responses"] == 1500
-    assert document["settings"] == {"k": 5, "min_publish_n": 30}
+    assert document["settings"] == {"k": 5, "min_publish_n": 30, "rounding_base": 10}
     assert document["findings"] == article_release.findings
     assert_api_matches_page(client, ARTICLE, document)
 
@@ -357,109 +360,110 @@ def test_findings_of_fewer_than_min_n_respondents_are_not_published(client, smal
 def test_findings_of_min_n_respondents_are_published(client, small_survey):
     add_answer_sets(SMALL, balanced(30))
     release = publish(SMALL)
-    assert [(f["published"], f["n"]) for f in release.findings] == [(True, 30), (True, 30)]
+    # primary by country: 8, 8, 7 and 7 respondents, published as 10 each; n is their sum
+    assert [(f["published"], f["n"]) for f in release.findings] == [(True, 30), (True, 40)]
     assert "30" in facts_n(page(client, f"/findings/{SMALL}/blame?lang=en"))
 
 
-# -- suppression ---------------------------------------------------------------------------
+# -- rounding ------------------------------------------------------------------------------
 
-# agree by country: one small cell (Austria, "no": 3) and its complements.
-SUPPRESSION_COUNTS = {("de", "no"): 10, ("de", "partly"): 10, ("de", "yes"): 10,
-                      ("de", "dont_know"): 10, ("at", "no"): 3, ("at", "partly"): 8,
-                      ("at", "yes"): 12, ("at", "dont_know"): 9}
+# agree by country: one small cell (Austria, "no": 3); rounded to tens it shows as 0.
+ROUNDING_COUNTS = {("de", "no"): 10, ("de", "partly"): 10, ("de", "yes"): 10,
+                   ("de", "dont_know"): 10, ("at", "no"): 3, ("at", "partly"): 8,
+                   ("at", "yes"): 12, ("at", "dont_know"): 9}
 
 
 @pytest.fixture
-def suppression_survey(make_survey, monkeypatch):
+def rounding_survey(make_survey, monkeypatch):
     memoize_charts(monkeypatch)
     make_survey(findings=[
         {"id": "agree-by-country", "kind": "crosstab", "question": "agree", "by": "country"}])
     add_answer_sets(SMALL, [answer_set(country=country, agree=agree)
-                            for (country, agree), count in SUPPRESSION_COUNTS.items()
+                            for (country, agree), count in ROUNDING_COUNTS.items()
                             for _ in range(count)])
     publish(SMALL)
     return SMALL
 
 
-def test_small_cell_and_its_complements_are_withheld_on_the_page(client, suppression_survey):
+def test_counts_are_rounded_on_the_page(client, rounding_survey):
     html = page(client, f"/findings/{SMALL}/agree-by-country?lang=en")
     table = page_table(html)
     assert table.header == ["Country", "no", "partly", "yes", "Don't know", "Total"]
     germany, austria = table.rows
-    assert germany[:3] == ["Germany", "withheld", "withheld"]
-    assert austria[:3] == ["Austria", "fewer than 5", "withheld"]
-    assert germany[3].startswith("10 (") and austria[3].startswith("12 (")
-    assert austria[4].startswith("9 (") and austria[5] == "32" and germany[5] == "40"
-    assert table.withheld == [[True, True, False, False, False],
-                              [True, True, False, False, False]]
-    german = page_table(page(client, f"/findings/{SMALL}/agree-by-country?lang=de"))
-    assert german.rows[1][1:3] == ["weniger als 5", "zurückgehalten"]
+    assert germany == ["Germany", "10 (25%)", "10 (25%)", "10 (25%)", "10 (25%)", "40"]
+    # 3, 8, 12 and 9 (32) as 0, 10, 10 and 10 (30); shares of the rounded counts
+    assert austria == ["Austria", "0 (0%)", "10 (33%)", "10 (33%)", "10 (33%)", "30"]
+    assert table.withheld == [[False] * 5, [False] * 5]
+    assert ("All counts are rounded to multiples of 10 (0 stands for 0 to 4), and shares and "
+            "totals are computed from the rounded counts") in html
+    assert "conventional rounding of every count to base 10" in html
+    assert "from 70 responses" in html  # 72, rounded
+    german = page(client, f"/findings/{SMALL}/agree-by-country?lang=de")
+    assert "Alle Zahlen sind auf Vielfache von 10 gerundet" in german
+    assert page_table(german).rows[1][1] == "0 (0 %)"
 
 
-def test_api_withholds_exactly_the_suppressed_cells(client, suppression_survey):
-    [finding] = api(client, SMALL)["findings"]
+def test_api_publishes_the_rounded_counts_and_says_how(client, rounding_survey):
+    document = api(client, SMALL)
+    [finding] = document["findings"]
     table = finding["table"]
-    assert table["status"] == [["suppressed", "suppressed", "shown", "shown"],
-                               ["fewer_than_k", "suppressed", "shown", "shown"]]
-    assert table["counts"] == [[None, None, 10, 10], [None, None, 12, 9]]
-    assert [[s is None for s in row] for row in table["row_shares"]] == [
-        [True, True, False, False], [True, True, False, False]]
-    assert table["row_totals"] == [40, 32] and table["column_totals"] == [13, 18, 22, 19]
-    assert finding["n"] == table["total"] == 72
-    numbers = json.dumps(table)
-    assert "0.09375" not in numbers  # the small cell's share, 3 of 32
-    assert assert_api_matches_page(client, SMALL, api(client, SMALL)) == 4
+    assert table["counts"] == [[10, 10, 10, 10], [0, 10, 10, 10]]
+    assert table["row_totals"] == [40, 30] and table["column_totals"] == [10, 20, 20, 20]
+    assert finding["n"] == table["total"] == 70 and table["rounding_base"] == 10
+    assert table["row_shares"][1] == [0.0, 1 / 3, 1 / 3, 1 / 3]
+    numbers = json.dumps(document)
+    assert "0.09375" not in numbers and "72" not in numbers  # 3 of 32; the exact n
+    assert document["responses"] == 70
+    protection = document["protection"]
+    assert (protection["method"], protection["rounding_base"], protection["k"]) == (
+        "rounding", 10, 5)
+    assert protection["statement"]["en"].startswith("All counts are rounded to multiples of 10")
+    assert protection["statement"]["de"].startswith("Alle Zahlen sind auf Vielfache von 10")
+    assert "base 10" in protection["method_text"]["en"]
+    assert "Basis 10" in protection["method_text"]["de"]
+    assert assert_api_matches_page(client, SMALL, document) == 0
 
 
-def test_csv_and_chart_withhold_the_same_cells(client, suppression_survey):
+def test_csv_and_chart_show_the_rounded_figures(client, rounding_survey):
     response = client.get(f"/findings/{SMALL}/agree-by-country.csv?lang=en")
     rows = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
-    assert rows[1][:3] == ["Germany", "withheld", "withheld"]
-    assert rows[2][:3] == ["Austria", "fewer than 5", "withheld"]
-    assert rows[2][3:] == ["12", "9", "32"]
+    assert rows[2] == ["Austria", "0", "10", "10", "10", "30"]
     chart = client.get(f"/findings/{SMALL}/agree-by-country/chart.svg?lang=en").text
-    assert "9.375" not in chart  # the small cell's share (3 of 32), in any form
-    assert "Austria" in chart
+    assert "9.375" not in chart  # the small cell's exact share (3 of 32), in any form
+    [finding] = api(client, SMALL)["findings"]
+    assert chart_bars(finding) == [[label, share] for label, share in (
+        ("de", 0.25), ("de", 0.25), ("de", 0.25), ("de", 0.25),
+        ("at", 0.0), ("at", 1 / 3), ("at", 1 / 3), ("at", 1 / 3))]
 
 
-def test_likert_summary_with_a_withheld_cell_gives_nothing_away(client, make_survey,
-                                                                monkeypatch):
+def chart_bars(finding) -> list:
+    """The (row, share) of every bar the chart of a published cross-tab draws."""
+    from reports.charts import chart_content
+
+    definition = newest_definition(find_survey(SMALL))
+    content = chart_content(finding, definition, "en")
+    labels = {english_label(definition, "country", c): c for c in ("de", "at")}
+    return [[labels[row], share] for row, _answer, _shown, share in content["bars"]]
+
+
+def test_likert_summary_is_computed_from_the_rounded_counts(client, make_survey,
+                                                             monkeypatch):
     memoize_charts(monkeypatch)
     make_survey(findings=[{"id": "blame", "kind": "likert_summary", "question": "agree"}])
-    counts = {"no": 3, "partly": 20, "yes": 30, "dont_know": 10}
+    counts = {"no": 3, "partly": 22, "yes": 31, "dont_know": 14}
     add_answer_sets(SMALL, [answer_set(agree=agree) for agree, count in counts.items()
                             for _ in range(count)])
     publish(SMALL)
     [finding] = api(client, SMALL)["findings"]
     table = finding["table"]
-    assert table["status"] == ["fewer_than_k", "shown", "shown", "suppressed"]
-    assert table["counts"] == [None, 20, 30, None] and table["total"] == 63
-    assert table["summary_withheld"] is True
-    assert table["agree_share"] is None and table["base"] is None
-    assert assert_api_matches_page(client, SMALL, api(client, SMALL)) == 4  # counts, shares
-    # n must not be the scale answers' base: total − n would give "don't know" away,
-    # and with it the small cell (63 − 20 − 30 − 10 = 3).
-    assert finding["n"] != 63 - counts["dont_know"]
+    assert table["counts"] == [0, 20, 30, 10] and table["total"] == 60
+    assert (table["base"], table["dont_know"], table["agree_count"]) == (50, 10, 50)
+    assert finding["n"] == 50 and table["agree_share"] == 1.0
+    assert table["interval"] == pytest.approx([0.9287, 1.0], abs=1e-4)  # Wilson of 50 of 50
+    assert assert_api_matches_page(client, SMALL, api(client, SMALL)) == 0
     html = page(client, f"/findings/{SMALL}/blame?lang=en")
-    assert facts_n(html) != str(63 - counts["dont_know"])
     summary = re.search(r'<p class="summary">([^<]*)</p>', html).group(1)
-    assert "53" not in summary and "agree" not in summary
-
-
-def test_distribution_with_every_cell_withheld_still_shows(client, make_survey, monkeypatch):
-    memoize_charts(monkeypatch)
-    make_survey(findings=[{"id": "primary", "kind": "distribution", "question": "primary"}])
-    add_answer_sets(SMALL, [answer_set(primary="xing")] * 27 + [answer_set(primary="linkedin")] * 3)
-    publish(SMALL)
-    [finding] = api(client, SMALL)["findings"]
-    assert finding["table"]["counts"] == [None, None]
-    assert finding["table"]["status"] == ["suppressed", "fewer_than_k"]
-    assert assert_api_matches_page(client, SMALL, api(client, SMALL)) == 4  # counts, shares
-    html = page(client, f"/findings/{SMALL}/primary?lang=en")
-    assert [row[1] for row in page_table(html).rows] == ["withheld", "fewer than 5"]
-    summary = re.search(r'<p class="summary">([^<]*)</p>', html).group(1)
-    assert "most frequent" not in summary and "XING" not in summary
-    assert client.get(f"/findings/{SMALL}/primary/chart.svg").status_code == 200
+    assert summary == "100% of 50 respondents agree (95% interval 93% to 100%)."
 
 
 # -- releases are immutable ----------------------------------------------------------------
@@ -475,12 +479,13 @@ def test_release_stays_as_published_when_more_responses_arrive(client, small_sur
     assert api(client, SMALL, "?release=1") == first
     second = api(client, SMALL, "?release=2")
     assert (first["responses"], second["responses"]) == (40, 60)
-    assert [f["n"] for f in first["findings"]] == [40, 40]
-    assert [f["n"] for f in second["findings"]] == [60, 60]
+    # blame: 14, 13, 13 and then 20 each, rounded; by country: 10 each, then 15 each (20)
+    assert [f["n"] for f in first["findings"]] == [30, 40]
+    assert [f["n"] for f in second["findings"]] == [60, 80]
     assert api(client, SMALL) == second  # the latest by default
 
     old = page(client, f"/findings/{SMALL}/blame?release=1&lang=en")
-    assert facts_n(old) == "40" and "from 40 responses" in old
+    assert facts_n(old) == "30" and "from 40 responses" in old
     assert facts_n(page(client, f"/findings/{SMALL}/blame?lang=en")) == "60"
     assert re.search(r'<option value="1"\s*selected', old)
     assert re.search(r'<option value="2"\s*>', old)
@@ -548,7 +553,7 @@ def test_moderators_and_admins_publish_a_release(client, small_survey, make_user
     assert f'action="/findings/{SMALL}/publish"' in page(client, "/findings/?lang=en")
     response = client.post(f"/findings/{SMALL}/publish")
     assert response.status_code == 302 and response.headers["Location"].endswith("/findings/")
-    assert [f["n"] for f in api(client, SMALL)["findings"]] == [30, 30]
+    assert [f["n"] for f in api(client, SMALL)["findings"]] == [30, 40]
     assert "Release 1 is published." in page(client, "/findings/?lang=en")
 
 
