@@ -17,6 +17,7 @@ from flask import current_app
 
 from survey.extensions import db
 from survey.mixing import full_mix_due, mix, unmixed_count
+from survey.outages import incidents, outage_kind
 
 log = logging.getLogger("resonanz.privacy")
 _EXTENSION = "resonanz_mixer"
@@ -70,8 +71,12 @@ class _Mixer:
             try:
                 with app.app_context():
                     self._check(app.config, at_start=first)
-            except Exception:  # the database may be away; try again at the next check
-                log.exception("mixer: the check failed")
+            except Exception as error:  # the database may be away; try again at the next check
+                kind = outage_kind(error)
+                if kind:  # one line per outage, as the requests log it (survey.outages)
+                    incidents.failed(kind, error)
+                else:
+                    log.exception("mixer: the check failed")
             first = False
             self.checks += 1
 
