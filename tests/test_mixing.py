@@ -174,7 +174,7 @@ def test_the_full_mix_is_due_once_a_day_past_its_hour(app, survey):
     assert full_mix_due(3, morning.replace(hour=3))
     assert not full_mix_due(None, morning.replace(hour=12))
     with write_transaction():
-        db.session.get(MixState, 1).full_mixed_on = date(2030, 5, 6)
+        db.session.merge(MixState(id=1, full_mixed_on=date(2030, 5, 6)))
     assert not full_mix_due(3, morning.replace(hour=12))
     assert full_mix_due(3, morning + timedelta(days=1, hours=1))
 
