@@ -30,6 +30,7 @@ def create_app(config=None):
     from reports import discussion_views, exports_web
     from reports import views as findings
     from survey import (
+        access_log,
         account,
         accounts,
         admin,
@@ -44,6 +45,7 @@ def create_app(config=None):
         i18n,
         mail,
         main,
+        mixer,
         outages,
         ratelimits,
         security,
@@ -58,6 +60,8 @@ def create_app(config=None):
     ratelimits.configure_storage(app)
     db.init_app(app)
     database.init_app(app)
+    access_log.init_app(app)
+    mixer.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
@@ -86,6 +90,6 @@ def create_app(config=None):
 
     for command in (cli.survey_cli, cli.user_cli, reports_cli.demo_data_command,
                     reports_cli.release_cli, reports_cli.export_command,
-                    backups.backup_command, backups.restore_command):
+                    backups.backup_command, backups.restore_command, cli.privacy_cli):
         app.cli.add_command(command)
     return app

@@ -1,6 +1,7 @@
 """`python -m bench` (`make bench`): run every benchmark, or those named.
 
-    python -m bench                  # all of them: submit, findings, then export
+    python -m bench                  # all of them: submit, mix, findings, then export
+    python -m bench mix              # only the mix (1,000 and 100,000 new responses)
     python -m bench findings         # only the findings benchmark
     python -m bench export           # only the export benchmark
     python -m bench submit --seconds 5
@@ -9,9 +10,9 @@
 import argparse
 import sys
 
-from bench import export, findings, submit
+from bench import export, findings, mix, submit
 
-BENCHMARKS = {"submit": submit, "findings": findings, "export": export}
+BENCHMARKS = {"submit": submit, "mix": mix, "findings": findings, "export": export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,8 +27,10 @@ def _survey_or_fail(slug):
 @click.option("--responses", "count", type=click.IntRange(1, 10_000_000), default=1000,
               show_default=True, help="How many demo responses to add.")
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--days", type=click.IntRange(1, 3650), default=90, show_default=True,
+              help="Spread the responses over this many days up to today.")
 @click.option("--purge", is_flag=True, help="Remove the survey's demo responses instead.")
-def demo_data_command(slug, count, seed, purge):
+def demo_data_command(slug, count, seed, days, purge):
     """Add plausible synthetic responses marked as demo data (or --purge them)."""
     survey = _survey_or_fail(slug)
     if purge:
@@ -40,7 +42,7 @@ def demo_data_command(slug, count, seed, purge):
     rng = np.random.default_rng(seed + 1)
     with click.progressbar(length=count, label=f"{slug}: demo responses") as bar:
         for batch in generate(definition, count, seed):
-            insert_demo_responses(version, batch, rng)
+            insert_demo_responses(version, batch, rng, days)
             bar.update(len(batch))
     click.echo(f"{slug}: added {count} demo responses (seed {seed})")
 

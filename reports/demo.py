@@ -13,7 +13,7 @@ import math
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select
@@ -30,7 +30,7 @@ from survey.definition.columns import matrix_row_ids
 from survey.definition.model import DONT_KNOW, OTHER, SurveyDefinition
 from survey.definition.records import coded_response
 from survey.extensions import db
-from survey.models import Response, SurveyVersion
+from survey.models import Response, SurveyVersion, new_response_id
 from survey.surveys import definition_of
 
 BATCH = 10_000
@@ -241,17 +241,20 @@ def generate(definition: SurveyDefinition, count: int, seed: int) -> Iterator[li
 
 
 def insert_demo_responses(version: SurveyVersion, answer_sets: list[dict],
-                          rng: np.random.Generator) -> None:
-    """Store one batch of demo answer sets as responses of `version`, spread over 90 days."""
+                          rng: np.random.Generator, days: int = 90) -> None:
+    """Store one batch of demo answer sets as responses of `version`, spread over the last
+    `days` days (1: all today, as new responses come)."""
     languages = definition_languages(version)
     definition = definition_of(version)
-    today = date.today()
-    days = rng.integers(0, 90, len(answer_sets))
+    today = datetime.now(UTC).date()
+    ago = rng.integers(0, days, len(answer_sets))
     spoken = rng.integers(0, len(languages), len(answer_sets))
     rows = []
     for n, answers in enumerate(answer_sets):
-        day = today - timedelta(int(days[n]))
-        rows.append({"survey_version_id": version.id,
+        day = today - timedelta(int(ago[n]))
+        # Synthetic, with no participation: nothing to mix (survey.mixing).
+        rows.append({"id": new_response_id(), "unmixed": False,
+                     "survey_version_id": version.id,
                      "submission_key": f"demo-{secrets.token_hex(20)}",
                      "language": languages[spoken[n]], "submitted_on": day, "answers": answers,
                      "frame_record": coded_response(definition, answers, version_id=version.id,

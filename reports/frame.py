@@ -29,10 +29,12 @@ reads nothing back (`bench/findings.py` measures it).
 import fcntl
 import io
 import json
+import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -42,15 +44,28 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.feather as feather
 import pyarrow.json as pa_json
-from sqlalchemy import bindparam, text
+from sqlalchemy import Date, bindparam, text
 
 from reports.coding import decode
+from reports.frame_days import (
+    NO_DAY,
+    changed_days,
+    day_number,
+    day_numbers,
+    frame_days,
+    part_of,
+    parts_of_rows,
+    plan_parts,
+    stored_days,
+)
 from reports.prefetch import read_ahead
 from survey.definition import SurveyDefinition
 from survey.definition.columns import META_COLUMNS, QuestionColumns, frame_columns
 
-CHUNK_ROWS = 200_000
-MAX_PARTS = 16
+CHUNK_ROWS = 200_000  # responses read from the database in one round trip
+PART_ROWS = 50_000  # responses of a part on disk, about (parts hold whole days)
+REREAD_SHARE = 0.5  # when more of the responses changed, all are read again in id order
+STATE_FORMAT = 2  # parts of whole days; 1 held parts in the order responses came
 _META = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.string(), "__demo": pa.int64()}
 _META_CSV = {"__id": pa.int64(), "__v": pa.int64(), "__d": pa.date32(), "__demo": pa.int64()}
 PART_SUFFIX = ".arrow"
@@ -62,11 +77,12 @@ PART_SUFFIX = ".arrow"
 # re-serialised every document, which cost about as much as Arrow's parse).
 # `+survey_version_id` keeps the planner off the version index: with it, every chunk
 # sorted all remaining responses (a temporary B-tree) instead of walking the rowid from
-# :after in order.
-_SQLITE_CHUNK = text("""
+# :after in order. Reading only some days (`_ON_DAYS`), the index on (version, day) is
+# what finds them.
+_SQLITE_CHUNK = """
     SELECT CAST(group_concat(CASE WHEN coded THEN frame_record END, '') AS BLOB),
            CAST(group_concat(CASE WHEN coded THEN id END, char(10)) AS BLOB),
-           CAST(group_concat(CASE WHEN NOT coded THEN coalesce(answers, '{}') END,
+           CAST(group_concat(CASE WHEN NOT coded THEN coalesce(answers, '{{}}') END,
                              char(10)) AS BLOB),
            CAST(group_concat(CASE WHEN NOT coded THEN id || ',' || survey_version_id || ','
                                   || coalesce(submitted_on, '') || ',' || coalesce(is_demo, '')
@@ -76,18 +92,18 @@ _SQLITE_CHUNK = text("""
         SELECT id, survey_version_id, submitted_on, is_demo, answers, frame_record,
                frame_record IS NOT NULL AND survey_version_id IN :coded AS coded
         FROM response
-        WHERE +survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
-          AND id > :after
+        WHERE {survey_version_id} IN (SELECT id FROM survey_version WHERE survey_id = :survey)
+          AND id > :after {on_days}
         ORDER BY id LIMIT :limit)
-""").bindparams(bindparam("coded", expanding=True))
-_POSTGRES_CHUNK = text("""
+"""
+_POSTGRES_CHUNK = """
     SELECT string_agg(record, '' ORDER BY id), string_agg(record_id, E'\\n' ORDER BY id),
            string_agg(doc, E'\\n' ORDER BY id), NULL, count(*), max(id)
     FROM (
         SELECT id,
                CASE WHEN coded THEN frame_record END AS record,
                CASE WHEN coded THEN id::text END AS record_id,
-               CASE WHEN NOT coded THEN (coalesce(answers::jsonb, '{}'::jsonb)
+               CASE WHEN NOT coded THEN (coalesce(answers::jsonb, '{{}}'::jsonb)
                     || jsonb_build_object('__id', id, '__v', survey_version_id,
                                           '__d', submitted_on::text, '__demo', is_demo::int)
                     )::text END AS doc
@@ -96,10 +112,25 @@ _POSTGRES_CHUNK = text("""
                    frame_record IS NOT NULL AND survey_version_id IN :coded AS coded
             FROM response
             WHERE survey_version_id IN (SELECT id FROM survey_version WHERE survey_id = :survey)
-              AND id > :after
+              AND id > :after {on_days}
             ORDER BY id LIMIT :limit) AS picked) AS chunk
-""").bindparams(bindparam("coded", expanding=True))
+"""
 
+_ON_DAYS = "AND submitted_on IN :days"
+
+
+def _chunk_query(template: str, *, days: bool, sqlite: bool):
+    query = template.format(survey_version_id="survey_version_id" if days or not sqlite
+                            else "+survey_version_id", on_days=_ON_DAYS if days else "")
+    parameters = [bindparam("coded", expanding=True)]
+    if days:
+        parameters.append(bindparam("days", expanding=True, type_=Date))
+    return text(query).bindparams(*parameters)
+
+
+_CHUNK_QUERIES = {(sqlite, days): _chunk_query(_SQLITE_CHUNK if sqlite else _POSTGRES_CHUNK,
+                                               days=days, sqlite=sqlite)
+                  for sqlite in (True, False) for days in (True, False)}
 
 @dataclass(frozen=True)
 class FrameSource:
@@ -297,13 +328,18 @@ def _days(values: pa.ChunkedArray) -> np.ndarray:
     return days.to_numpy().astype("datetime64[us]")
 
 
-def _fetch_chunks(connection, source: FrameSource, after: int) -> Iterator[Chunk]:
-    """Each chunk of responses with an id above `after`, as `parse_chunk` takes them."""
-    query = _SQLITE_CHUNK if connection.dialect.name == "sqlite" else _POSTGRES_CHUNK
+def _fetch_chunks(connection, source: FrameSource, days: list[str] | None = None,
+                  ) -> Iterator[Chunk]:
+    """Each chunk of the survey's responses (of those submitted on `days`, if given), in id
+    order, as `parse_chunk` takes them."""
+    query = _CHUNK_QUERIES[(connection.dialect.name == "sqlite", days is not None)]
+    parameters = {"survey": source.survey_id, "limit": CHUNK_ROWS,
+                  "coded": list(source.coded_versions)}
+    if days is not None:
+        parameters["days"] = [date.fromisoformat(day) for day in days]
+    after = -1  # ids are 0 and up
     while True:
-        *texts, count, newest = connection.execute(query, {
-            "survey": source.survey_id, "after": after, "limit": CHUNK_ROWS,
-            "coded": list(source.coded_versions)}).one()
+        *texts, count, newest = connection.execute(query, {**parameters, "after": after}).one()
         if not count:
             return
         records, record_ids, documents, documents_meta = map(_bytes, texts)
@@ -315,14 +351,15 @@ def _bytes(text_or_bytes: str | bytes | None) -> bytes | None:
     return text_or_bytes.encode() if isinstance(text_or_bytes, str) else text_or_bytes
 
 
-def read_chunks(connection, source: FrameSource, after: int):
-    """(newest id, frame) for each chunk of responses with an id above `after`.
+def read_chunks(connection, source: FrameSource, days: list[str] | None = None):
+    """The frame of each chunk of the survey's responses (those submitted on `days`, if
+    given), in id order.
 
     The database reads the next chunk (in a helper thread, on `connection`) while this
     one is parsed; the caller must not use `connection` until the iteration ends.
     """
-    for chunk in read_ahead(_fetch_chunks(connection, source, after), name="frame-read-ahead"):
-        yield chunk.newest, parse_chunk(chunk, source)
+    for chunk in read_ahead(_fetch_chunks(connection, source, days), name="frame-read-ahead"):
+        yield parse_chunk(chunk, source)
 
 
 def empty_frame(source: FrameSource) -> pd.DataFrame:
@@ -330,24 +367,9 @@ def empty_frame(source: FrameSource) -> pd.DataFrame:
     return parse_documents(b"", source)
 
 
-_STORED_COUNT = text("""
-    SELECT coalesce(sum((SELECT count(*) FROM response
-                         WHERE survey_version_id = version.id AND id <= :last_id)), 0)
-    FROM survey_version AS version WHERE version.survey_id = :survey
-""")
-
-
-def stored_count(connection, source: FrameSource, last_id: int | None) -> int | None:
-    """How many of the survey's responses have an id up to `last_id` (None: no frame yet).
-    One index range a version: a few hundredths of a second at a million."""
-    if last_id is None:
-        return None
-    return connection.execute(_STORED_COUNT, {"survey": source.survey_id,
-                                              "last_id": last_id}).scalar_one()
-
-
 class FrameStore:
-    """The on-disk frame of one survey: its parts and the state they were built to."""
+    """The on-disk frame of one survey: its parts, each holding whole days of responses, and
+    the state they were built to (`reports.frame_days`)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -358,8 +380,8 @@ class FrameStore:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the store for this process alone: two publishes at once (the button and the
-        command line) would write, compact and read one another's parts. An advisory lock on
-        a file beside the folder (the folder itself is removed when the frame is reset)."""
+        command line) would write and read one another's parts. An advisory lock on a file
+        beside the folder (the folder itself is removed when the frame is reset)."""
         self.lock_file.parent.mkdir(parents=True, exist_ok=True)
         with open(self.lock_file, "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -374,71 +396,134 @@ class FrameStore:
         return json.loads(self.state_file.read_text())
 
     def update(self, connection, source: FrameSource) -> int:
-        """Read the responses added since the last build; returns how many were read."""
+        """Read again the days whose responses changed since the last build (all of them for
+        a new definition); returns how many responses were read."""
         state = self.state()
-        if (state.get("definition_hash") != source.definition_hash
-                or stored_count(connection, source, state["last_id"]) != state.get("rows")):
-            # A new version's columns; or responses the frame holds were deleted since (demo
-            # data purged), or one with a lower id than the last read was committed after it
-            # (PostgreSQL hands out ids before commit): read everything again.
-            shutil.rmtree(self.folder, ignore_errors=True)
-            state = {"definition_hash": source.definition_hash, "last_id": 0, "rows": 0,
-                     "parts": []}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        added = 0
-        built = {}
-        for newest, chunk in read_chunks(connection, source, state["last_id"]):
-            name = f"part-{state['last_id'] + 1:012d}-{newest:012d}{PART_SUFFIX}"
-            _write_part(chunk, self.folder / name)
-            built[name] = chunk
-            state["parts"].append(name)
-            state["last_id"] = newest
-            added += len(chunk)
-        state["rows"] += added
-        if len(state["parts"]) > MAX_PARTS:
-            state["parts"] = self._compact(state["parts"])
-        self._save(state)
-        # Kept for `load` when every part was built just now (else it reads them all).
-        self._built = {(state["definition_hash"], name): frame for name, frame in built.items()
-                       if name in state["parts"]}
-        return added
+        stored = stored_days(connection, source.survey_id)
+        if (state.get("format") != STATE_FORMAT
+                or state.get("definition_hash") != source.definition_hash):
+            return self._rebuild(connection, source, stored)
+        held = {day: tuple(pair) for day, pair in state["days"].items()}
+        changed = changed_days(held, stored)
+        if not changed:
+            return 0
+        rereading = sum(stored.get(day, (0, 0))[0] for day in changed)
+        if NO_DAY in changed or rereading > REREAD_SHARE * sum(c for c, _ in stored.values()):
+            return self._rebuild(connection, source, stored)
+        fresh = _joined(read_chunks(connection, source,
+                                    [day for day in changed if day in stored]), source)
+        self._replace_days(state, changed, fresh, source)
+        return len(fresh)
 
-    def load(self, source: FrameSource, up_to_id: int | None = None,
-             columns: list[str] | None = None) -> pd.DataFrame:
-        """The whole frame (optionally only responses up to an id, and only the metadata
-        and the given answer columns: reading fewer is proportionally cheaper)."""
+    def _rebuild(self, connection, source: FrameSource, stored) -> int:
+        """Every response read again, into parts of whole days planned from `stored`."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        firsts = plan_parts(stored, PART_ROWS)
+        pieces: list[list[pd.DataFrame]] = [[] for _ in firsts]
+        for chunk in read_chunks(connection, source):
+            owners = parts_of_rows(firsts, day_numbers(chunk))
+            for index in np.unique(owners):
+                pieces[index].append(chunk.take(np.flatnonzero(owners == index)))
+        state = {"format": STATE_FORMAT, "definition_hash": source.definition_hash,
+                 "parts": [], "days": {}}
+        built = {}
+        for index, first in enumerate(firsts):
+            if not pieces[index] and index:
+                continue  # no rows: its days are the previous part's (the first one stays)
+            frame = _joined(pieces[index], source)
+            built[self._write(state, first, frame)] = frame
+        self._save(state)
+        self._built = {(source.definition_hash, name): frame for name, frame in built.items()}
+        return sum(len(frame) for frame in built.values())
+
+    def _replace_days(self, state: dict, changed: list[str], fresh: pd.DataFrame,
+                      source: FrameSource) -> None:
+        """Rewrite the parts holding the `changed` days with `fresh`, those days' responses
+        read again (and split a part grown too large at its days)."""
+        firsts = [part["first"] for part in state["parts"]]
+        changed_numbers = np.array(sorted({day_number(day) for day in changed}), dtype=np.int64)
+        owners = parts_of_rows(firsts, day_numbers(fresh))
+        touched = sorted({part_of(firsts, day) for day in changed})
+        old_parts = [state["parts"][index] for index in touched]
+        kept_parts = [part for index, part in enumerate(state["parts"]) if index not in touched]
+        state["parts"] = kept_parts
+        built = {}
+        for index, part in zip(touched, old_parts, strict=True):
+            before = self._part(part["name"], source)
+            keep = before.take(np.flatnonzero(~np.isin(day_numbers(before), changed_numbers)))
+            frame = _joined([keep, fresh.take(np.flatnonzero(owners == index))], source)
+            frame = frame.sort_values("response_id", ignore_index=True, kind="stable")
+            for first, piece in _split(frame, part["first"]):
+                if len(piece) or not (kept_parts or built):
+                    built[self._write(state, first, piece)] = piece
+        state["parts"].sort(key=lambda part: part["first"])
+        for day in changed:
+            state["days"].pop(day, None)
+        state["days"].update({day: list(pair) for day, pair in frame_days(fresh).items()})
+        self._save(state)
+        for part in old_parts:
+            (self.folder / part["name"]).unlink(missing_ok=True)
+        names = {part["name"] for part in state["parts"]}
+        self._built = {key: frame for key, frame in self._built.items() if key[1] in names}
+        self._built.update({(source.definition_hash, name): frame
+                            for name, frame in built.items()})
+
+    def _write(self, state: dict, first: str, frame: pd.DataFrame) -> str:
+        """Write one part (under a new name: the state says which parts count) and add it
+        and its days to `state`; returns its name."""
+        name = f"part-{first or 'undated'}-{secrets.token_hex(4)}{PART_SUFFIX}"
+        _write_part(frame, self.folder / name)
+        state["parts"].append({"name": name, "first": first})
+        state["days"].update({day: list(pair) for day, pair in frame_days(frame).items()})
+        return name
+
+    def _part(self, name: str, source: FrameSource) -> pd.DataFrame:
+        built = self._built.get((source.definition_hash, name))
+        return built if built is not None else _read_parts([self.folder / name])
+
+    def load(self, source: FrameSource, columns: list[str] | None = None) -> pd.DataFrame:
+        """The whole frame (optionally only the metadata and the given answer columns:
+        reading fewer is proportionally cheaper)."""
         state = self.state()
-        names = state.get("parts", [])
+        names = [part["name"] for part in state.get("parts", [])]
         wanted = None if columns is None else [*META_COLUMNS, *columns]
         if not names:
             frame = empty_frame(source)
             return frame if wanted is None else frame[wanted]
         built = [self._built.get((state["definition_hash"], name)) for name in names]
         if all(frame is not None for frame in built):  # all just built: nothing to read
-            frame = pd.concat(built if wanted is None else [part[wanted] for part in built],
-                              ignore_index=True)
-        else:  # read as one Arrow table, converted once (cheaper than joining frames)
-            frame = _read_parts([self.folder / name for name in names], wanted)
-        if up_to_id is not None:
-            frame = frame[frame["response_id"] <= up_to_id]
-        return frame
-
-    def _compact(self, parts: list[str]) -> list[str]:
-        frame = _read_parts([self.folder / name for name in parts])
-        first, last = parts[0].split("-")[1], parts[-1].split("-")[2].split(".")[0]
-        name = f"part-{first}-{last}{PART_SUFFIX}"
-        _write_part(frame, self.folder / f"{name}.tmp")
-        del frame  # may map the old parts' files
-        (self.folder / f"{name}.tmp").rename(self.folder / name)
-        for old in parts:
-            if old != name:
-                (self.folder / old).unlink(missing_ok=True)
-        return [name]
+            return pd.concat(built if wanted is None else [part[wanted] for part in built],
+                             ignore_index=True)
+        # Read as one Arrow table, converted once (cheaper than joining frames).
+        return _read_parts([self.folder / name for name in names], wanted)
 
     def _save(self, state: dict) -> None:
         temporary = self.state_file.with_suffix(".tmp")
         temporary.write_text(json.dumps(state))
         temporary.replace(self.state_file)
+
+
+def _joined(frames, source: FrameSource) -> pd.DataFrame:
+    """Frames of the same columns as one (an empty frame if there are none)."""
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return empty_frame(source)
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _split(frame: pd.DataFrame, first: str) -> list[tuple[str, pd.DataFrame]]:
+    """A part's rows as one part, or, grown past twice PART_ROWS, as parts of whole days
+    (the first keeping the part's first day, so that the days before stay covered)."""
+    if len(frame) <= 2 * PART_ROWS:
+        return [(first, frame)]
+    firsts = plan_parts(frame_days(frame), PART_ROWS)
+    firsts[0] = min(first, firsts[0])
+    owners = parts_of_rows(firsts, day_numbers(frame))
+    return [(day, frame.take(np.flatnonzero(owners == index)).reset_index(drop=True))
+            for index, day in enumerate(firsts)]
 
 
 def _write_part(chunk: pd.DataFrame, path: Path) -> None:

@@ -24,7 +24,6 @@ class Release(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     responses: Mapped[int]  # how many responses the release was computed from
     demo_responses: Mapped[int]
-    last_response_id: Mapped[int]
     versions: Mapped[list[int]] = mapped_column(JSON)  # definition versions included
     definition_hash: Mapped[str] = mapped_column(String(64))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # k, min n

@@ -3,7 +3,8 @@
 SQLite: `VACUUM INTO` reads one snapshot (WAL included, so nothing acknowledged is missed,
 unlike a copy of the file) and writes a compact copy without the free pages in which
 deleted rows could linger. PostgreSQL: `pg_dump --format=custom` in one snapshot, the rate
-limiter's counters left out. Both write under a temporary name and rename when complete.
+limiter's counters left out. Both write under a temporary name and rename when complete,
+after a mix (`survey.mixing`), so that the copy holds no order of recent responses.
 """
 
 import os
@@ -18,6 +19,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import make_url
 
 from survey.extensions import db
+from survey.mixing import mix
 
 COUNTERS_TABLE = "rate_limit_counter"
 
@@ -84,6 +86,9 @@ def make_backup(target: Path) -> str:
         raise BackupError(f"{target} exists already; choose a new name")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # A mix first: pg_dump copies rows in their physical order, so responses and
+    # participations written since the last mix would lie in the copy in the order they came.
+    mix(wait=True)
     if db.engine.dialect.name == "sqlite":
         source = sqlite3.connect(_sqlite_path(), timeout=30)
         try:

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from survey.definition import DefinitionError
 from survey.importing import ImportRefused, import_file
 from survey.importing.safety import MAX_FILE_BYTES, refuse_large
+from survey.mixing import mix
 from survey.models import Role
 from survey.surveys import (
     SurveyExists,
@@ -23,6 +24,7 @@ from survey.users import AccountError, create_user, end_all_sessions, find_user_
 
 survey_cli = AppGroup("survey", help="Load, import, list, open and close surveys.")
 user_cli = AppGroup("user", help="Manage accounts.")
+privacy_cli = AppGroup("privacy", help="Keep answers unlinkable from who gave them.")
 
 
 @survey_cli.command("load")
@@ -130,6 +132,19 @@ def create_user_command(email, role, password_stdin):
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {user.role.value} {user.email}")
+
+
+@privacy_cli.command("mix")
+@click.option("--full", is_flag=True,
+              help="Rewrite every response too (as the mixer does once a day).")
+def mix_command(full):
+    """Mix now: new ids for the responses since the last mix, the participations rewritten,
+    the WAL truncated (see README, "Privacy by design")."""
+    result = mix(full=full, wait=True, report=lambda step: click.echo(f"mix: {step}"))
+    click.echo(result.summary())
+    if not result.wal_truncated:
+        raise click.ClickException("the WAL is not truncated yet: readers held it; run "
+                                   "the mix again")
 
 
 @user_cli.command("sign-out")

@@ -56,6 +56,19 @@ class Defaults:
     PUBLIC_URL = None  # e.g. "https://resonanz.example": links in mails; None: the request's
     RESET_LINK_HOURS = 1  # a password reset link expires after this
     INVITATION_LINK_DAYS = 7  # the link of an admin's invitation expires after this
+    # The mix (survey.mixing) and the mixer that runs it in each serving process
+    # (survey.mixer): a response stays pairable with its participation until the next mix,
+    # which comes once PRIVACY_MIX_RESPONSES wait or the oldest has waited
+    # PRIVACY_MIX_MINUTES (checked every PRIVACY_MIX_CHECK_SECONDS), at most once every
+    # PRIVACY_MIX_PAUSE_SECONDS. A full mix once a day past PRIVACY_FULL_MIX_HOUR (UTC;
+    # None: only `privacy mix --full`).
+    PRIVACY_MIX_IN_BACKGROUND = True
+    PRIVACY_MIX_RESPONSES = 20
+    PRIVACY_MIX_MINUTES = 5
+    PRIVACY_MIX_CHECK_SECONDS = 10
+    PRIVACY_MIX_PAUSE_SECONDS = 1.0
+    PRIVACY_FULL_MIX_HOUR = 3
+    ACCESS_LOG = True  # one line a request: method, route, status, duration (survey.access_log)
     SURVEY_CACHE_SECONDS = 2.0  # how long the API may answer from a survey lookup it made
     RESPONDENT_COOKIE = "resonanz_respondent"
     SURVEY_DEFINITIONS_DIR = "survey/definitions"

@@ -56,6 +56,9 @@ def init_app(app):
         # FULL: WAL mode syncs the log at every commit, so an acknowledged response survives
         # a power loss (NORMAL syncs only at checkpoints: the last commits may roll back).
         cursor.execute(f"PRAGMA synchronous={synchronous}")
+        # Deleted rows and freed pages are overwritten with zeros, not left in the file:
+        # a submitted draft or a response moved by the mix (survey.mixing) leaves nothing.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

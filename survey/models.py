@@ -8,16 +8,20 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     false,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -148,11 +152,29 @@ class SurveyVersion(db.Model):
         return self.survey.slug
 
 
+def new_response_id() -> int:
+    """A random response id: a positive 63-bit number that tells nothing of when or in what
+    order responses came."""
+    return secrets.randbits(63)
+
+
 class Response(db.Model):
     """A submitted response: answers only, no person, address, agent or exact time."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"), index=True)
+    __table_args__ = (
+        # Finds what changed on which day (reports.frame) from the index alone.
+        Index("ix_response_version_day", "survey_version_id", "submitted_on",
+              postgresql_include=["id"]),
+        # The responses the next mix must rewrite (survey.mixing): few at any time.
+        Index("ix_response_unmixed", "unmixed", sqlite_where=text("unmixed"),
+              postgresql_where=text("unmixed")),
+    )
+    # Random, never a sequence: on SQLite the id is the rowid (hence INTEGER there, which
+    # SQLite reads as "alias of the rowid"; BIGINT would add a hidden rowid counting up).
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=False,
+                                    default=new_response_id)
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_version.id"))
     # HMAC of the client's submission id: makes a replayed submit idempotent.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     language: Mapped[str] = mapped_column(String(8))
@@ -162,6 +184,8 @@ class Response(db.Model):
     # (`survey.definition.records`), what findings are read from. None for responses stored before.
     frame_record: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(default=False, index=True)
+    # Written since the last mix: still in the same transaction trail as its participation.
+    unmixed: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class Participation(db.Model):
@@ -184,8 +208,17 @@ class Draft(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     page_id: Mapped[str] = mapped_column(String(64))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The day, not the time: an expiry to the second would tell when the survey was begun.
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
     survey_version: Mapped[SurveyVersion] = relationship()
+
+
+class MixState(db.Model):
+    """One row: the day of the last full mix (survey.mixing), so that several processes
+    run it once a day between them."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_mixed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class RateLimitCounter(db.Model):
@@ -200,7 +233,6 @@ class RateLimitCounter(db.Model):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
-
 
 
 class TokenPurpose(enum.StrEnum):
@@ -224,5 +256,6 @@ class AccountToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-__all__ = ["AccountToken", "Draft", "Participation", "RateLimitCounter", "Response", "Role",
-           "Survey", "SurveyVersion", "TokenPurpose", "User", "new_session_token", "utcnow"]
+__all__ = ["AccountToken", "Draft", "MixState", "Participation", "RateLimitCounter",
+           "Response", "Role", "Survey", "SurveyVersion", "TokenPurpose", "User",
+           "new_response_id", "new_session_token", "utcnow"]

@@ -1,7 +1,9 @@
 """Response service: drafts, one response per respondent, idempotent submission.
 
 A Participation row holds only HMAC(secret, survey, respondent key); a Response
-holds only answers, language and the day. Nothing joins the two.
+holds only answers, language and the day, under a random id. Nothing joins the two
+but the transaction that wrote them together, and the next mix (`survey.mixing`)
+erases that.
 """
 
 import hashlib
@@ -9,17 +11,19 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from survey import mixer
 from survey.database import insert_unless_exists, write_transaction
 from survey.definition.records import coded_response
 from survey.extensions import db
-from survey.models import Draft, Participation, Response, Survey, SurveyVersion, utcnow
+from survey.mixing import delete_expired_drafts, today
+from survey.models import Draft, Participation, Response, Survey, SurveyVersion, new_response_id
 from survey.surveys import VersionRef, definition_of
 
 SUBMISSION_ID = re.compile(r"\A[A-Za-z0-9_-]{8,100}\Z")  # \Z: "$" would let a trailing "\n" in
@@ -61,10 +65,14 @@ def _submission_key(slug: str, submission_id: str) -> str:
 
 def has_answered(survey: Survey, respondent_keys: list[str]) -> bool:
     """Whether any of these respondent keys has answered the survey."""
-    keys = [participation_key(survey, k) for k in respondent_keys]
-    if not keys:
+    return _answered([participation_key(survey, k) for k in respondent_keys])
+
+
+def _answered(participation_keys: list[str]) -> bool:
+    if not participation_keys:
         return False
-    return bool(db.session.scalar(select(exists().where(Participation.key.in_(keys)))))
+    return bool(db.session.scalar(
+        select(exists().where(Participation.key.in_(participation_keys)))))
 
 
 def was_submitted(survey: Survey, submission_id: str) -> bool:
@@ -94,34 +102,47 @@ def submit_response(
     # Read now: write_transaction commits (expiring `version`), and reloading it would be
     # one more query while holding SQLite's write lock.
     version_id = version.id
-    today = datetime.now(UTC).date()
+    day = today()
     record = coded_response(definition_of(version), answers, version_id=version_id,
-                            day=today, is_demo=is_demo)
-    try:
-        with write_transaction():
-            # One statement stores the response or, for a submission id seen before, nothing.
-            # RETURNING says whether a row went in (rowcount is not reliable for that on
-            # every driver); executed on the session's connection, outside the ORM's bulk path.
-            statement = insert_unless_exists(Response, "submission_key")
-            stored = db.session.connection().execute(statement, {
-                "survey_version_id": version_id, "submission_key": response_key,
-                "language": language, "submitted_on": today,
-                "answers": answers, "frame_record": record, "is_demo": is_demo,
-            }).first()
-            if stored is None:
+                            day=day, is_demo=is_demo)
+    values = {"survey_version_id": version_id, "submission_key": response_key,
+              "language": language, "submitted_on": day, "answers": answers,
+              "frame_record": record, "is_demo": is_demo, "unmixed": True}
+    for _attempt in range(3):
+        try:
+            with write_transaction():
+                stored = _store(values, participation_keys, draft_hash)
+        except IntegrityError:
+            # A concurrent submit of the same id or respondent won the race (PostgreSQL),
+            # or, once in billions, the random id was taken: then try another.
+            if _stored(response_key):
                 return Submitted(replay=True)
-            if participation_keys and db.session.scalar(
-                    select(exists().where(Participation.key.in_(participation_keys)))):
-                raise AlreadyAnswered  # rolls the response back with the transaction
-            db.session.add_all(Participation(key=k) for k in participation_keys)
-            if draft_hash is not None:
-                db.session.execute(delete(Draft).where(Draft.token_hash == draft_hash))
-    except IntegrityError:
-        # A concurrent submit of the same id or respondent won the race (PostgreSQL).
-        if _stored(response_key):
-            return Submitted(replay=True)
-        raise AlreadyAnswered from None
-    return Submitted(replay=False)
+            if _answered(participation_keys):
+                raise AlreadyAnswered from None
+            continue
+        if stored:
+            mixer.note_written()
+        return Submitted(replay=not stored)
+    raise RuntimeError("could not store the response under a new id")
+
+
+def _store(values: dict, participation_keys: list[str], draft_hash: str | None) -> bool:
+    """Inside the write transaction: the response, its participations, the draft's end.
+    False when the submission id was stored before (nothing written)."""
+    # One statement stores the response or, for a submission id seen before, nothing.
+    # RETURNING says whether a row went in (rowcount is not reliable for that on
+    # every driver); executed on the session's connection, outside the ORM's bulk path.
+    statement = insert_unless_exists(Response, "submission_key")
+    stored = db.session.connection().execute(
+        statement, {**values, "id": new_response_id()}).first()
+    if stored is None:
+        return False
+    if _answered(participation_keys):
+        raise AlreadyAnswered  # rolls the response back with the transaction
+    db.session.add_all(Participation(key=k) for k in participation_keys)
+    if draft_hash is not None:
+        db.session.execute(delete(Draft).where(Draft.token_hash == draft_hash))
+    return True
 
 
 def new_submission_id() -> str:
@@ -140,14 +161,16 @@ def start_draft(version: SurveyVersion, language: str, page_id: str,
             or len(submission_id) > Draft.submission_id.type.length):  # a tampered form
         submission_id = new_submission_id()
     token = secrets.token_urlsafe(24)
+    day = today()
     lifetime = timedelta(days=current_app.config["DRAFT_LIFETIME_DAYS"])
     with write_transaction():
-        db.session.execute(delete(Draft).where(Draft.expires_at < utcnow()))
+        delete_expired_drafts(day)
         draft = Draft(token_hash=_token_hash(token), survey_version_id=version.id,
                       submission_id=submission_id, language=language, page_id=page_id,
-                      answers={}, expires_at=utcnow() + lifetime)
+                      answers={}, expires_on=day + lifetime)
         db.session.add(draft)
     return draft, token
+
 
 
 def find_draft(survey: Survey, token: str | None) -> Draft | None:
@@ -155,7 +178,8 @@ def find_draft(survey: Survey, token: str | None) -> Draft | None:
     if not token:
         return None
     draft = db.session.get(Draft, _token_hash(token))
-    if draft is None or draft.expires_at < utcnow() or draft.survey_version.survey_id != survey.id:
+    if (draft is None or draft.expires_on < today()
+            or draft.survey_version.survey_id != survey.id):
         return None
     return draft
 

@@ -25,7 +25,7 @@ def _config(uri: str, **extra) -> dict:
     return {"TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": uri,
             "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://",
             "WTF_CSRF_ENABLED": False,
-            "SURVEY_CACHE_SECONDS": 0, **extra}
+            "SURVEY_CACHE_SECONDS": 0, "PRIVACY_MIX_IN_BACKGROUND": False, **extra}
 
 
 def _migrate(uri: str) -> None:

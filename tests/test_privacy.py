@@ -18,8 +18,9 @@ from tests.helpers.pages import finish_factory_survey
 HMAC_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
 # frame_record holds the same answers, version, day and demo flag again, coded for the
 # frame (survey.definition.records).
+# unmixed: written since the last mix (survey.mixing), which clears it.
 RESPONSE_COLUMNS = {"id", "survey_version_id", "submission_key", "language", "submitted_on",
-                    "answers", "frame_record", "is_demo"}
+                    "answers", "frame_record", "is_demo", "unmixed"}
 
 
 @pytest.fixture

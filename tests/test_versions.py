@@ -168,9 +168,9 @@ def test_response_through_the_api_keeps_its_version(app, client):
                                "answers": COMPLETE_ANSWERS})
     assert second.status_code == 201, second.text
     assert (first.json["version"], second.json["version"]) == (1, 2)
-    stored = db.session.scalars(select(SurveyVersion.number).join(
-        Response, Response.survey_version_id == SurveyVersion.id).order_by(Response.id)).all()
-    assert stored == [1, 2]
+    stored = db.session.execute(select(Response.language, SurveyVersion.number).join(
+        Response, Response.survey_version_id == SurveyVersion.id)).all()
+    assert sorted(stored) == [("de", 2), ("en", 1)]  # the second (German) under version 2
 
 
 # ------------------------------------------------------------------ incompatible changes

@@ -127,7 +127,7 @@ def raw_chunks(engine, selection: Selection, rows: int) -> Iterator[tuple[bytes,
             sqlite = _is_sqlite(connection)
             query = text((_SQLITE_CHUNK if sqlite else _POSTGRES_CHUNK).format(
                 filter=_SQLITE_FILTER if sqlite else _POSTGRES_FILTER))
-            params = {**selection.parameters(), "after": 0, "limit": rows}
+            params = {**selection.parameters(), "after": -1, "limit": rows}  # ids: 0 and up
             while True:
                 documents, meta, count, newest = connection.execute(query, params).one()
                 if not count:
