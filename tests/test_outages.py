@@ -32,6 +32,7 @@ UNREACHABLE = {
 def unreachable_app(request, tmp_path):
     application = create_app({
         "TESTING": True, "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": "memory://",
+        "PRIVACY_MIX_IN_BACKGROUND": False,  # no mixer thread outliving the test
         "SQLALCHEMY_DATABASE_URI": UNREACHABLE[request.param](tmp_path)})
     application.instance_path = str(tmp_path)
     incidents.recovered(DATABASE)
@@ -85,6 +86,7 @@ def test_a_read_only_database_still_serves_reading_and_answers_503_to_writing(
     path = database_uri.removeprefix("sqlite:///")
     read_only = create_app({
         "TESTING": True, "SECRET_KEY": SECRET_KEY, "RATELIMIT_STORAGE_URI": "memory://",
+        "PRIVACY_MIX_IN_BACKGROUND": False,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///file:{path}?mode=ro&uri=true"})
     read_only.instance_path = str(tmp_path)
     caplog.set_level(logging.INFO)

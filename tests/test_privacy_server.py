@@ -23,7 +23,10 @@ USER_AGENT = "Resonanz-Privacy-Probe/1.0 (tests)"
 RESUME_LINK = re.compile(r'class="resume-link">https?://[^<]*?(/s/[^<]+/resume/([^<]+))</a>')
 ANSWERED = "You have already answered this survey"
 # Submits as fast as a test can make them: the per-address limit would refuse them.
+# A mix comes within about a second of a response, whichever worker wrote it: with fewer
+# than PRIVACY_MIX_RESPONSES waiting, a mixer started before they came waits the minutes.
 SETTINGS = {"RESONANZ_RATELIMIT_SUBMIT": "100000 per minute",
+            "RESONANZ_PRIVACY_MIX_MINUTES": "0.02",
             "RESONANZ_PRIVACY_MIX_RESPONSES": "5", "RESONANZ_PRIVACY_MIX_CHECK_SECONDS": "0.5",
             "RESONANZ_PRIVACY_MIX_PAUSE_SECONDS": "0"}
 

@@ -78,6 +78,7 @@ def down_app(database_uri, tmp_path, monkeypatch):
     application = create_app({
         "TESTING": True, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_uri,
         "WTF_CSRF_ENABLED": False, "SURVEY_CACHE_SECONDS": 0, "RATELIMIT_ENABLED": True,
+        "PRIVACY_MIX_IN_BACKGROUND": False,  # no mixer thread outliving the test
         "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{closed_port()}/0"})
     application.instance_path = str(tmp_path)
     with application.app_context():
