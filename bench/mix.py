@@ -3,9 +3,11 @@
 For each size, a fresh SQLite database (WAL, the app's own settings) gets that many
 unmixed responses of the article's survey (generated answer sets, coded as a submit codes
 them) and as many participations, written in one bulk transaction; then one mix is timed,
-and a full mix after it. Checked afterwards: every response kept, none left unmixed, the
-WAL truncated. The submit benchmark (`bench.submit`) runs with the mixer in the background
-(the default), which is the mix's cost under load. Written to bench/results/mix.json.
+and a full mix after it; then the mixer's usual mix: `PRIVACY_MIX_RESPONSES` (20) new
+responses beside those already mixed, whose cost grows with the participation table it
+rewrites. Checked afterwards: every response kept, none left unmixed, the WAL truncated.
+The submit benchmark (`bench.submit`) runs with the mixer in the background (the default),
+which is the mix's cost under load. Written to bench/results/mix.json.
 """
 
 import os
@@ -86,6 +88,12 @@ def measure(size: int, sets, tmp: Path) -> dict:
         db.session.remove()
         result = mix(wait=True)
         full = mix(full=True, wait=True)
+        # The mixer's usual mix: a window's worth of new responses beside `size` mixed ones
+        # (every participation is rewritten, so its cost grows with the table).
+        routine_size = app.config["PRIVACY_MIX_RESPONSES"]
+        _fill(routine_size, sets)
+        db.session.remove()
+        routine = mix(wait=True)
         db.session.rollback()
         kept = db.session.scalar(select(func.count()).select_from(Response))
         waiting = unmixed_count()
@@ -95,9 +103,13 @@ def measure(size: int, sets, tmp: Path) -> dict:
         db.engine.dispose()
     return {"new_responses": size, "mix_seconds": round(result.seconds, 3),
             "responses_moved": result.responses, "full_mix_seconds": round(full.seconds, 3),
+            "routine_mix": {"new_responses": routine_size, "beside_mixed": size,
+                            "seconds": round(routine.seconds, 3)},
             "responses_kept": kept, "left_unmixed": waiting, "wal_bytes_after": wal_bytes,
             "file_mb": round(database.stat().st_size / 1e6, 1),
-            "nothing_lost": kept == size and waiting == 0 and result.responses == size}
+            "nothing_lost": (kept == size + routine_size and waiting == 0
+                             and result.responses == size
+                             and routine.responses == routine_size)}
 
 
 def run(options) -> int:
@@ -114,7 +126,9 @@ def run(options) -> int:
             rows.append(row)
             print(f"mix       {size:>9,} new: {row['mix_seconds']:8.2f} s "
                   f"({size / row['mix_seconds']:,.0f} responses/s); full mix after it "
-                  f"{row['full_mix_seconds']:.2f} s; {row['file_mb']} MB; WAL after "
+                  f"{row['full_mix_seconds']:.2f} s; then {row['routine_mix']['new_responses']} "
+                  f"new beside them {row['routine_mix']['seconds']:.2f} s; "
+                  f"{row['file_mb']} MB; WAL after "
                   f"{row['wal_bytes_after']} bytes; "
                   f"{'nothing lost' if row['nothing_lost'] else 'LOST OR UNMIXED'} "
                   f"(with setup {time.perf_counter() - started:.0f} s)", flush=True)
