@@ -16,7 +16,9 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
     # An admin's survey upload: the importers' 10 MB file limit plus room for the form.
     MAX_UPLOAD_LENGTH = 11 * 1024 * 1024
-    SQLITE_SYNCHRONOUS = "FULL"  # acknowledged commits survive power loss (WAL synced)
+    # FULL: acknowledged commits survive power loss (the app syncs the WAL after each write
+    # transaction, outside the lock: survey.database); EXTRA is SQLite's; NORMAL: bench only.
+    SQLITE_SYNCHRONOUS = "FULL"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True forces it; it is Secure anyway on HTTPS requests

@@ -5,10 +5,19 @@ fails with "database is locked" when another writer committed in between, and
 busy_timeout cannot help it. Writing transactions therefore start with
 ``BEGIN IMMEDIATE`` (taking the write lock up front, waiting up to
 busy_timeout for it), while reads stay deferred so that they never queue.
+
+Durability (``SQLITE_SYNCHRONOUS = "FULL"``, the default): a commit that was acknowledged
+survives a power loss. SQLite's own FULL syncs the WAL inside COMMIT, while the write lock
+is held, so every writer waits for the disk of every writer before it. Instead, SQLite
+commits as NORMAL (no sync at commit; checkpoints still sync the WAL before and the
+database file after they copy) and `write_transaction` syncs the WAL itself once the lock
+is released, before its caller goes on to answer: the same promise, and commits that come
+together share one flush of the disk (group commit).
 """
 
 import fcntl
 import functools
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from survey.extensions import db
 
 _IMMEDIATE = "resonanz_immediate"
+_WAL_SYNC = "resonanz_wal_sync"
 # pg_advisory_lock key of `flask db upgrade`: one host migrates, the others wait and find
 # nothing left to do. (The number is arbitrary, the same everywhere: "resonanz" in hex.)
 MIGRATION_LOCK_KEY = 0x7265736F6E616E7A
@@ -44,6 +54,10 @@ def init_app(app):
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
+    # FULL: commits as NORMAL, and write_transaction syncs the WAL after the lock (above).
+    # NORMAL syncs only at checkpoints (the last commits may roll back); EXTRA is SQLite's.
+    wal_sync = app.extensions[_WAL_SYNC] = WalSync() if synchronous == "FULL" else None
+    pragma = "NORMAL" if wal_sync is not None else synchronous
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -53,9 +67,9 @@ def init_app(app):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        # FULL: WAL mode syncs the log at every commit, so an acknowledged response survives
-        # a power loss (NORMAL syncs only at checkpoints: the last commits may roll back).
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA synchronous={pragma}")
+        if wal_sync is not None:
+            wal_sync.found(cursor.execute("PRAGMA database_list").fetchone()[2])
         # Deleted rows and freed pages are overwritten with zeros, not left in the file:
         # a submitted draft or a response moved by the mix (survey.mixing) leaves nothing.
         cursor.execute("PRAGMA secure_delete=ON")
@@ -65,6 +79,40 @@ def init_app(app):
     def _on_begin(connection):
         immediate = connection.get_execution_options().get(_IMMEDIATE)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class WalSync:
+    """Flushes an SQLite database's WAL to disk (`fdatasync`) after a commit, outside the
+    write lock; the folder too, the first time a WAL file is seen (its name must survive)."""
+
+    def __init__(self):
+        self.wal: Path | None = None  # None: an in-memory database, nothing to sync
+        self._synced_inode: int | None = None
+
+    def found(self, database_file: str) -> None:
+        """The file a connection opened ("" for an in-memory database)."""
+        if database_file and self.wal is None:
+            self.wal = Path(f"{database_file}-wal")
+
+    def sync(self) -> None:
+        if self.wal is None:
+            return
+        try:
+            descriptor = os.open(self.wal, os.O_RDONLY)
+        except FileNotFoundError:  # checkpointed and removed: the checkpoint synced it all
+            return
+        try:
+            os.fdatasync(descriptor)  # every frame written so far, whoever wrote it
+            inode = os.fstat(descriptor).st_ino
+        finally:
+            os.close(descriptor)
+        if inode != self._synced_inode:
+            folder = os.open(self.wal.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+            self._synced_inode = inode
 
 
 # Threads of one process queue here for SQLite's write lock instead of polling for it in
@@ -96,6 +144,9 @@ def write_transaction() -> Iterator[None]:
     finally:
         if serialize:
             _sqlite_writers.release()
+    wal_sync = current_app.extensions.get(_WAL_SYNC) if serialize else None
+    if wal_sync is not None:
+        wal_sync.sync()  # on disk before the caller answers; other writers go on meanwhile
 
 
 @contextmanager

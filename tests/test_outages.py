@@ -1,9 +1,11 @@
 """An unusable database answers 503 with Retry-After (JSON on the API, a translated page
 elsewhere) and one log line per outage; /healthz and /readyz; acknowledged commits are
-synced (synchronous=FULL on SQLite)."""
+synced (on SQLite by the app after each write transaction, survey.database)."""
 
 import logging
+import os
 import socket
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -150,11 +152,29 @@ def test_readiness_fails_when_storage_cannot_be_written(app, tmp_path):
 # -- durability -----------------------------------------------------------------------------
 
 
-def test_sqlite_syncs_every_commit(app):
+def test_sqlite_syncs_every_commit_before_it_is_acknowledged(
+        app, client, make_survey, database_uri, monkeypatch):
     if ON_POSTGRES:
         pytest.skip("SQLite only: PostgreSQL syncs commits by default (synchronous_commit)")
-    assert db.session.scalar(text("PRAGMA synchronous")) == 2  # FULL
+    make_survey()
+    # SQLite commits without syncing (NORMAL); the app syncs the WAL after the write lock.
+    assert db.session.scalar(text("PRAGMA synchronous")) == 1
     assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
+    wal = Path(f"{database_uri.removeprefix('sqlite:///')}-wal")
+    synced = []
+    real_fdatasync = os.fdatasync
+
+    def recording(descriptor):
+        real_fdatasync(descriptor)
+        synced.append((Path(os.readlink(f"/proc/self/fd/{descriptor}")),
+                       os.fstat(descriptor).st_size))
+
+    monkeypatch.setattr(os, "fdatasync", recording)
+    reply = client.post("/api/v1/surveys/test-survey/responses", json={
+        "submission_id": "synced-before-201", "answers": COMPLETE_ANSWERS})
+    assert reply.status_code == 201
+    # The WAL was synced, and held everything the submit wrote when it was.
+    assert synced and synced[-1] == (wal, wal.stat().st_size)
 
 
 def test_postgres_syncs_every_commit(app):
