@@ -84,6 +84,10 @@ class _Mixer:
         try:
             waiting = unmixed_count()
             full = full_mix_due(config["PRIVACY_FULL_MIX_HOUR"])
+            # End the read snapshot before any pause: a snapshot held across it kept the
+            # mix in another process from truncating the WAL for up to a second, and
+            # submissions waited behind each truncation it tried meanwhile.
+            db.session.remove()
             now = time.monotonic()
             with self.lock:
                 self.written = 0
@@ -99,7 +103,6 @@ class _Mixer:
             pause = config["PRIVACY_MIX_PAUSE_SECONDS"] - (now - self.last_mix)
             if pause > 0 and self.stopped.wait(pause):
                 return
-            db.session.remove()
             result = mix(full=full)
             if result is not None:
                 self.last_mix = time.monotonic()

@@ -273,6 +273,31 @@ def test_the_mixer_mixes_what_waits_when_it_starts(mixing_app, survey):
     assert wait_until(lambda: waiting() == 0)
 
 
+def test_a_mixer_waiting_out_its_pause_holds_no_snapshot(mixing_app, survey, database_uri):
+    """A snapshot held through the pause kept another process's mix from truncating the
+    WAL, and submissions waited behind every truncation it tried meanwhile."""
+    if ON_POSTGRES:
+        pytest.skip("SQLite's WAL")
+    mixing_app.config["PRIVACY_MIX_PAUSE_SECONDS"] = 60
+    client = isolated_client(mixing_app)
+    assert client.get("/").status_code == 200  # starts the mixer
+    mixer = mixing_app.extensions["resonanz_mixer"]
+    assert wait_until(lambda: mixer.checks > 0)
+    mixer.last_mix = time.monotonic()  # it has just mixed: the next mix waits a minute
+    for number in range(3):
+        assert api_submit(client, f"pausing-{number}").status_code == 201
+    time.sleep(0.5)  # it woke (3 written), found them waiting and pauses now
+    assert waiting() == 3  # not mixed: pausing
+    db.session.remove()
+    other = sa.create_engine(database_uri, poolclass=sa.pool.NullPool)
+    with other.connect() as connection:  # as another process's mix would, not waiting
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        busy, _frames, _copied = connection.exec_driver_sql(
+            "PRAGMA wal_checkpoint(TRUNCATE)").one()
+    other.dispose()
+    assert busy == 0
+
+
 def test_responses_stored_in_bulk_as_demo_data_need_no_mix(app, article_survey):
     from tests.helpers.releasing import add_demo_responses
 
