@@ -102,7 +102,9 @@ class WalSync:
         except FileNotFoundError:  # checkpointed and removed: the checkpoint synced it all
             return
         try:
-            os.fdatasync(descriptor)  # every frame written so far, whoever wrote it
+            # Every frame written so far, whoever wrote it (fsync where there is no
+            # fdatasync, as on macOS).
+            getattr(os, "fdatasync", os.fsync)(descriptor)
             inode = os.fstat(descriptor).st_ino
         finally:
             os.close(descriptor)
