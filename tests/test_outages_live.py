@@ -174,12 +174,13 @@ def small_disk(tmp_path):
 
 
 def fill(disk: Path) -> Path:
+    """Write zeros until the disk is full. Unbuffered: a buffered file kept what did not fit
+    and raised "no space left" again when it was closed."""
     filler = disk / "filler"
-    with filler.open("wb") as handle:
+    with filler.open("wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         except OSError:
             pass
     return filler
